@@ -1,0 +1,42 @@
+# The two commands of README.md:
+#   make setup && .venv/bin/ansible-playbook site.yml -K   provision the inventory's workstations
+#   make test                                              everything CI runs
+PYTHON ?= python3
+VENV ?= .venv
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: setup prereqs images lint unit molecule test benchmark docs clean
+
+setup:
+	PYTHON=$(PYTHON) VENV=$(VENV) scripts/setup.sh
+
+# Docker engine, debootstrap, rsync (installed and started when run as root on Debian).
+prereqs:
+	scripts/test-prereqs.sh
+
+# The local molecule images (rebuilt only when their recipe changed).
+images: prereqs
+	tests/images/build.sh
+
+lint: setup
+	scripts/test.sh lint
+
+unit: setup
+	scripts/test.sh unit
+
+# One scenario: make molecule SCENARIO=docker
+molecule: setup images
+	scripts/test.sh molecule $(SCENARIO)
+
+test: setup images
+	scripts/test.sh all
+
+benchmark: setup images
+	scripts/benchmark.sh
+
+# Regenerate the variable tables of the roles' READMEs from their argument specs.
+docs: setup
+	$(VENV)/bin/python scripts/role_docs.py
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .ruff_cache

@@ -1,0 +1,39 @@
+"""site.yml on two workstations: each host's overrides land on that host only, and the
+workstation user can run containers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+# What molecule.yml's host_vars set on each host; the other host must keep the defaults.
+EXPECTED = {
+    "debian-12": {"user": "alice", "uid": 2001, "other": "bob", "max_size": "50m"},
+    "debian-13": {"user": "bob", "uid": 2002, "other": "alice", "max_size": "10m"},
+}
+
+
+@pytest.fixture(scope="module")
+def expected(host):
+    return EXPECTED[host.check_output("hostname")]
+
+
+def test_workstation_user_is_this_hosts_own(host, expected):
+    user = host.user(expected["user"])
+    assert user.exists
+    assert user.uid == expected["uid"]
+    assert not host.user(expected["other"]).exists
+
+
+def test_daemon_json_carries_this_hosts_override(host, expected):
+    config = json.loads(host.file("/etc/docker/daemon.json").content_string)
+    assert config["log-opts"]["max-size"] == expected["max_size"]
+    assert config["live-restore"] is True
+
+
+def test_workstation_user_runs_a_container(host, expected):
+    assert host.run("docker load -i /opt/molecule/mlops-smoke.tar").rc == 0
+    result = host.run(f"su -s /bin/sh {expected['user']} -c 'docker run --rm mlops-smoke:busybox id -u'")
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip() == "0"

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Create .venv with the pinned controller tools of requirements.txt. Safe to re-run: nothing
+# is installed again unless requirements.txt changed since the last successful install.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+venv=${VENV:-.venv}
+python=${PYTHON:-python3}
+stamp="$venv/.requirements.sha256"
+wanted=$(sha256sum requirements.txt | cut -d' ' -f1)
+
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && [ -x "$venv/bin/ansible-playbook" ]; then
+  echo "[setup] $venv is up to date"
+  exit 0
+fi
+
+if ! "$python" -m venv --help >/dev/null 2>&1 || ! "$python" -c 'import ensurepip' 2>/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "[setup] installing python3-venv"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+  else
+    echo "[setup] $python cannot create virtual environments: sudo apt-get install python3-venv" >&2
+    exit 1
+  fi
+fi
+
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+echo "[setup] installing the pinned tools into $venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
+echo "$wanted" >"$stamp"
+echo "[setup] done: $("$venv/bin/ansible" --version | head -n 1)"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# What the test suite needs besides .venv: a Docker engine that answers, debootstrap to build
+# the test images, and rsync (molecule's docker driver). As root on Debian they are installed
+# and dockerd is started when no engine answers (a machine without systemd, as in CI);
+# otherwise this says what is missing.
+set -euo pipefail
+log() { printf '[prereqs] %s\n' "$*"; }
+
+missing=()
+command -v docker >/dev/null || missing+=(docker.io)
+docker info >/dev/null 2>&1 || command -v dockerd >/dev/null || missing+=(docker.io)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v rsync >/dev/null || missing+=(rsync)
+command -v openssl >/dev/null || missing+=(openssl)
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | grep .) || true
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    log "missing: ${missing[*]} (install them, e.g. sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  log "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! docker info >/dev/null 2>&1; then
+  if [ "$(id -u)" != 0 ]; then
+    log "no Docker engine answers; start it (sudo systemctl start docker) or join the docker group" >&2
+    exit 1
+  fi
+  if [ -d /run/systemd/system ]; then
+    systemctl start docker
+  else
+    log "starting dockerd (no systemd here)"
+    nohup dockerd >/var/log/dockerd.log 2>&1 &
+  fi
+  for _ in $(seq 60); do
+    docker info >/dev/null 2>&1 && break
+    sleep 1
+  done
+  docker info >/dev/null 2>&1 || { tail -n 30 /var/log/dockerd.log >&2; exit 1; }
+fi
+log "docker engine $(docker info --format '{{.ServerVersion}}'), $(debootstrap --version)"

@@ -1,0 +1,102 @@
+"""Bad settings for the workstation and docker roles are refused before anything changes, with
+a message that names the variable at fault.
+
+Each case applies the role in check mode to this machine: even a validation that let the bad
+value through could not change anything here. The failure must come from the role's argument
+spec or its validation tasks, and no task may have reported a change before it."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import current_os, run_playbook
+
+CASES = {
+    # id: (role, extra vars, the variable the message must name)
+    "docker_users not a list": ("docker", {"docker_users": {"name": "ada"}}, "docker_users"),
+    "docker_users with a bad name": ("docker", {"docker_users": ["Ada Lovelace"]}, "docker_users"),
+    "unknown install source": ("docker", {"docker_install_source": "podman"}, "docker_install_source"),
+    "daemon options not a mapping": (
+        "docker",
+        {"docker_host_daemon_options": "log-driver=json-file"},
+        "docker_host_daemon_options",
+    ),
+    "malformed log max-size": (
+        "docker",
+        {"docker_host_daemon_options": {"log-opts": {"max-size": "10 MB"}}},
+        "max-size",
+    ),
+    "hosts in daemon.json": (
+        "docker",
+        {"docker_group_daemon_options": {"hosts": ["tcp://0.0.0.0:2375"]}},
+        "docker_group_daemon_options",
+    ),
+    "unknown service state": ("docker", {"docker_service_state": "running"}, "docker_service_state"),
+    "relative data root": ("docker", {"docker_data_root": "data/docker"}, "docker_data_root"),
+    "address pool with a bad CIDR": (
+        "docker",
+        {"docker_default_address_pools": [{"base": "10.300.0.0/16", "size": 24}]},
+        "docker_default_address_pools",
+    ),
+    "registry mirror that is not a URL": (
+        "docker",
+        {"docker_registry_mirrors": ["mirror.example.com"]},
+        "docker_registry_mirrors",
+    ),
+    "bad fingerprint pin": (
+        "docker",
+        {"docker_upstream_gpg_fingerprint": "not-a-fingerprint"},
+        "docker_upstream_gpg_fingerprint",
+    ),
+    "CA that is not PEM": (
+        "workstation",
+        {"workstation_ca_certificates": [{"name": "corp-root", "content": "this is not a certificate"}]},
+        "workstation_ca_certificates",
+    ),
+    "CA with both content and src": (
+        "workstation",
+        {
+            "workstation_ca_certificates": [
+                {"name": "corp-root", "content": "-----BEGIN CERTIFICATE-----", "src": "/etc/hostname"}
+            ]
+        },
+        "workstation_ca_certificates",
+    ),
+    "CA without a name": (
+        "workstation",
+        {"workstation_ca_certificates": [{"content": "x"}]},
+        "workstation_ca_certificates",
+    ),
+    "proxy that is not a URL": ("workstation", {"workstation_http_proxy": "proxy:3128"}, "workstation_http_proxy"),
+    "non-numeric uid": ("workstation", {"workstation_user_uid": "abc"}, "workstation_user_uid"),
+    "user name with spaces": ("workstation", {"workstation_user_name": "Ada Lovelace"}, "workstation_user_name"),
+}
+
+
+@pytest.mark.parametrize(("role", "extra_vars", "variable"), CASES.values(), ids=CASES.keys())
+def test_bad_input_is_refused_before_any_change(role, extra_vars, variable):
+    run = run_playbook(
+        "apply_role.yml",
+        {"test_role": role, f"{role}_supported_os": [current_os()], **extra_vars},
+        check=True,
+    )
+    assert run.returncode != 0, "the role accepted the bad input"
+    failed = run.failed_task
+    assert failed is not None, run.stderr
+    task = failed.name.split(" : ", 1)[-1]  # without the "role : " prefix
+    assert task.startswith(("Validat", "Check", "Refuse")), f"failed late, in '{failed.name}'"
+    assert variable in failed.msg, failed.msg
+    before = run.tasks[: run.tasks.index(failed)]
+    assert [t.name for t in before if t.changed] == []
+
+
+def test_good_input_passes_validation():
+    """The same harness accepts the defaults, so the cases above fail for their input alone."""
+    run = run_playbook(
+        "apply_role.yml",
+        {"test_role": "workstation", "workstation_supported_os": [current_os()], "workstation_user_create": False,
+         "workstation_user_name": "root"},
+        check=True,
+    )
+    assert run.returncode == 0, run.failed_task
+    assert any(t.name.endswith("Validate the extra CA certificates") for t in run.tasks)
