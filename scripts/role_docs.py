@@ -53,9 +53,7 @@ def _description(spec: dict[str, Any]) -> str:
         description = " ".join(description)
     options = spec.get("options")
     if options:
-        keys = ", ".join(
-            f"`{name}`" + (" (required)" if sub.get("required") else "") for name, sub in options.items()
-        )
+        keys = ", ".join(f"`{name}`" + (" (required)" if sub.get("required") else "") for name, sub in options.items())
         description += f" Keys: {keys}."
     return _cell(description)
 

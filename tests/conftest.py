@@ -1,4 +1,7 @@
-"""Helpers for tests that run the project's roles through ansible-playbook on the controller."""
+"""Helpers for tests that run the project's roles through ansible-playbook on the controller.
+
+Tests batch their cases as inventory hosts (all with a local connection), so one
+ansible-playbook run covers many cases: its JSON report is read back host by host."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
@@ -21,7 +25,6 @@ class TaskResult:
     name: str
     changed: bool
     failed: bool
-    skipped: bool
     msg: str
     result: dict = field(repr=False)
 
@@ -29,16 +32,11 @@ class TaskResult:
 @dataclass
 class PlaybookRun:
     returncode: int
-    tasks: list[TaskResult]
-    stderr: str
+    hosts: dict[str, list[TaskResult]]
+    output: str
 
-    @property
-    def failed_task(self) -> TaskResult | None:
-        return next((t for t in self.tasks if t.failed), None)
-
-    @property
-    def changed_tasks(self) -> list[TaskResult]:
-        return [t for t in self.tasks if t.changed]
+    def failed_task(self, host: str) -> TaskResult | None:
+        return next((t for t in self.hosts.get(host, []) if t.failed), None)
 
 
 def ansible_playbook() -> str:
@@ -50,8 +48,15 @@ def ansible_playbook() -> str:
     return found
 
 
-def run_playbook(playbook: str, extra_vars: dict, *, check: bool = False) -> PlaybookRun:
-    """Run tests/playbooks/<playbook> against localhost and return its results task by task."""
+def write_inventory(path: Path, hosts: dict[str, dict], group_vars: dict | None = None) -> Path:
+    """An inventory of local-connection hosts, one per test case."""
+    common = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, **(group_vars or {})}
+    path.write_text(yaml.safe_dump({"all": {"vars": common, "hosts": hosts}}))
+    return path
+
+
+def run_playbook(playbook: str, inventory: Path, *, check: bool = False) -> PlaybookRun:
+    """Run tests/playbooks/<playbook> on every host of the inventory."""
     env = dict(os.environ)
     env.update(
         # Not the project's ansible.cfg: its timing callback would print into the JSON report.
@@ -59,46 +64,37 @@ def run_playbook(playbook: str, extra_vars: dict, *, check: bool = False) -> Pla
         ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
         ANSIBLE_NOCOLOR="1",
     )
-    command = [
-        ansible_playbook(),
-        "--inventory", "localhost,",
-        "--connection", "local",
-        "--extra-vars", json.dumps({"ansible_python_interpreter": sys.executable, **extra_vars}),
-        str(PLAYBOOKS / playbook),
-    ]
+    command = [ansible_playbook(), "--inventory", str(inventory), str(PLAYBOOKS / playbook)]
     if check:
         command.append("--check")
-    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     try:
         report = json.loads(proc.stdout)
     except json.JSONDecodeError as exc:
         raise AssertionError(f"no JSON from ansible-playbook:\n{proc.stdout}\n{proc.stderr}") from exc
-    tasks = []
+    hosts: dict[str, list[TaskResult]] = {}
     for play in report.get("plays", []):
         for task in play["tasks"]:
-            result = task["hosts"].get("localhost", {})
-            # A failed loop reports "One or more items failed"; the items say why.
-            messages = [str(result.get("msg", ""))] + [
-                str(item.get("msg", "")) for item in result.get("results", []) if item.get("failed")
-            ]
-            tasks.append(
-                TaskResult(
-                    name=task["task"]["name"],
-                    changed=bool(result.get("changed")),
-                    failed=bool(result.get("failed")),
-                    skipped=bool(result.get("skipped")),
-                    msg="\n".join(m for m in messages if m),
-                    result=result,
+            for host, result in task["hosts"].items():
+                # A failed loop says "One or more items failed"; the items say why.
+                messages = [str(result.get("msg", ""))] + [
+                    str(item.get("msg", "")) for item in result.get("results", []) if item.get("failed")
+                ]
+                hosts.setdefault(host, []).append(
+                    TaskResult(
+                        name=task["task"]["name"],
+                        changed=bool(result.get("changed")),
+                        failed=bool(result.get("failed")),
+                        msg="\n".join(m for m in messages if m),
+                        result=result,
+                    )
                 )
-            )
-    return PlaybookRun(proc.returncode, tasks, proc.stderr)
+    return PlaybookRun(proc.returncode, hosts, proc.stdout[-4000:] + proc.stderr)
 
 
 def current_os() -> str:
     """This machine as the roles name it (Debian-12), so the OS check lets the tests through."""
-    values = dict(
-        line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line
-    )
+    values = dict(line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line)
     name = values.get("NAME", "").strip('"').split()[0]
     version = values.get("VERSION_ID", "").strip('"').split(".")[0]
     return f"{name}-{version}"

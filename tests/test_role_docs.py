@@ -38,7 +38,9 @@ def test_defaults_and_argument_specs_name_the_same_variables():
 def test_argument_spec_defaults_match_defaults_file():
     for role in ROLES:
         defaults = yaml.safe_load((role / "defaults" / "main.yml").read_text()) or {}
-        options = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
+        options = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"][
+            "options"
+        ]
         for name, option in options.items():
             if "default" in option:
                 assert option["default"] == defaults[name], f"{role.name}: {name}"

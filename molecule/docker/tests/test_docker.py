@@ -89,7 +89,8 @@ def test_networks_draw_from_the_address_pool(host):
         subnet = host.check_output("docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' molecule-pool")
     finally:
         host.run("docker network rm molecule-pool")
-    assert subnet.startswith("172.31.") and subnet.endswith("/24")
+    assert subnet.startswith("172.31.")
+    assert subnet.endswith("/24")
 
 
 def test_proxy_lives_in_a_private_environment_file(host):

@@ -9,8 +9,7 @@ import contextlib
 import pytest
 
 CLIENT = (
-    "python3 -c \"import urllib.request; "
-    "print(urllib.request.urlopen('https://localhost:{port}/', timeout=5).status)\""
+    "python3 -c \"import urllib.request; print(urllib.request.urlopen('https://localhost:{port}/', timeout=5).status)\""
 )
 SERVER = (
     "import http.server, ssl; "
@@ -25,7 +24,9 @@ SERVER = (
 def tls_server(host, ca: str, port: int):
     unit = f"molecule-tls-{port}"
     host.run(f"systemctl stop {unit}")
-    started = host.run(f'systemd-run --unit={unit} --collect --working-directory=/tmp python3 -c "{SERVER.format(ca=ca, port=port)}"')
+    started = host.run(
+        f'systemd-run --unit={unit} --collect --working-directory=/tmp python3 -c "{SERVER.format(ca=ca, port=port)}"'
+    )
     assert started.rc == 0, started.stderr
     assert host.run(f"timeout 10 sh -c 'until ss -ltn | grep -q :{port}; do sleep 0.2; done'").rc == 0
     try:

@@ -1,0 +1,184 @@
+"""The files the docker role renders, checked without a Docker host: Docker's deb822 source
+and apt pin (the `upstream` path cannot install here), the systemd drop-in, and daemon.json
+merged from its layers. All variants render in one ansible-playbook run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, run_playbook, write_inventory
+
+ROLE = ROOT / "roles" / "docker"
+FACTS = {"ansible_distribution_release": "bookworm", "ansible_architecture": "x86_64"}
+
+# name: settings over the role defaults
+VARIANTS: dict[str, dict] = {
+    "defaults": {},
+    "trixie_arm": {"ansible_distribution_release": "trixie", "ansible_architecture": "aarch64"},
+    "pin_short": {"docker_upstream_version": "27.3.1"},
+    "pin_full": {"docker_upstream_version": "5:27.3.1-1~debian.12~bookworm"},
+    "upstream_flags": {"docker_install_source": "upstream", "docker_dockerd_extra_args": ["--debug"]},
+    "distro_proxy": {
+        "docker_dockerd_extra_args": ["--debug"],
+        "docker_http_proxy": "http://proxy:3128",
+        "docker_no_proxy": ["localhost", ".corp"],
+    },
+    "layers": {
+        "docker_group_daemon_options": {"log-opts": {"max-file": "5"}, "features": {"buildkit": True}},
+        "docker_host_daemon_options": {"log-opts": {"max-size": "50m"}, "live-restore": False},
+        "docker_registry_mirrors": ["https://mirror.example"],
+        "docker_default_address_pools": [{"base": "172.30.0.0/16", "size": 24}],
+    },
+    "nvidia": {"docker_nvidia_runtime_enabled": True, "docker_nvidia_runtime_default": True},
+}
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("docker-templates")
+    group_vars = dict(FACTS)
+    for name in ("defaults/main.yml", "vars/main.yml", "vars/Debian-12.yml"):
+        group_vars.update(yaml.safe_load((ROLE / name).read_text()))
+    hosts = {}
+    for name, settings in VARIANTS.items():
+        (base / name).mkdir()
+        hosts[name] = {"render_dir": str(base / name), **settings}
+    run = run_playbook("render_docker_templates.yml", write_inventory(base / "inventory.yml", hosts, group_vars))
+    assert run.returncode == 0, run.output
+    return {name: base / name for name in VARIANTS}
+
+
+def deb822(text: str) -> dict[str, str]:
+    fields = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, value = line.split(":", 1)
+            fields[key] = value.strip()
+    return fields
+
+
+def apt_get(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["apt-get", *args], capture_output=True, text=True, check=False)
+
+
+def test_upstream_source_names_dockers_repository_and_pins_its_key(rendered):
+    source = deb822((rendered["defaults"] / "docker.sources").read_text())
+    assert source == {
+        "Types": "deb",
+        "URIs": "https://download.docker.com/linux/debian",
+        "Suites": "bookworm",
+        "Components": "stable",
+        "Architectures": "amd64",
+        "Signed-By": "/etc/apt/keyrings/docker.asc",
+    }
+
+
+def test_upstream_source_follows_release_and_architecture(rendered):
+    source = deb822((rendered["trixie_arm"] / "docker.sources").read_text())
+    assert source["Suites"] == "trixie"
+    assert source["Architectures"] == "arm64"
+
+
+@pytest.mark.skipif(not shutil.which("apt-get"), reason="needs apt")
+def test_apt_reads_the_rendered_source(rendered, tmp_path):
+    out = rendered["defaults"]
+    parts = tmp_path / "sources.list.d"
+    parts.mkdir()
+    shutil.copy(out / "docker.sources", parts / "docker.sources")
+    (tmp_path / "lists").mkdir()
+    result = apt_get(
+        "-o",
+        f"Dir::Etc::SourceParts={parts}",
+        "-o",
+        "Dir::Etc::SourceList=/dev/null",
+        "-o",
+        f"Dir::State::Lists={tmp_path / 'lists'}",
+        "indextargets",
+        "--no-release-info",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "download.docker.com/linux/debian/dists/bookworm/stable/binary-amd64/Packages" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("variant", "pin"),
+    [
+        ("pin_short", "Pin: version 5:27.3.1-*"),
+        ("pin_full", "Pin: version 5:27.3.1-1~debian.12~bookworm"),
+    ],
+)
+def test_version_pin(rendered, variant, pin):
+    preferences = (rendered[variant] / "docker-preferences").read_text()
+    assert pin in preferences.splitlines()
+    assert "Pin-Priority: 1001" in preferences
+    assert "Package: docker-ce docker-ce-cli docker-ce-rootless-extras" in preferences
+
+
+@pytest.mark.skipif(not shutil.which("apt-cache"), reason="needs apt")
+def test_apt_reads_the_rendered_pin(rendered, tmp_path):
+    out = rendered["pin_short"]
+    result = subprocess.run(
+        [
+            "apt-cache",
+            "-o",
+            f"Dir::Etc::Preferences={out / 'docker-preferences'}",
+            "-o",
+            f"Dir::Etc::PreferencesParts={tmp_path}",
+            "policy",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "E:" not in result.stderr
+    assert "W:" not in result.stderr
+
+
+def test_dropin_for_upstream_keeps_containerd_socket(rendered):
+    dropin = (rendered["upstream_flags"] / "docker.service.conf").read_text()
+    assert "ExecStart=\n" in dropin
+    assert "ExecStart=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock --debug" in dropin
+    assert "EnvironmentFile" not in dropin
+
+
+def test_dropin_for_distro_keeps_docker_opts_and_reads_the_proxy_file(rendered):
+    out = rendered["distro_proxy"]
+    dropin = (out / "docker.service.conf").read_text()
+    assert "ExecStart=/usr/sbin/dockerd -H fd:// $DOCKER_OPTS --debug" in dropin
+    assert "EnvironmentFile=/etc/docker/dockerd.env" in dropin
+    env = (out / "dockerd.env").read_text()
+    assert "HTTP_PROXY=http://proxy:3128" in env
+    assert "NO_PROXY=localhost,.corp" in env
+    assert "HTTPS_PROXY" not in env
+
+
+def test_daemon_json_is_the_deep_merge_of_its_layers(rendered):
+    assert json.loads((rendered["layers"] / "daemon.json").read_text()) == {
+        "log-driver": "json-file",
+        "log-opts": {"max-size": "50m", "max-file": "5"},
+        "live-restore": False,
+        "features": {"buildkit": True},
+        "registry-mirrors": ["https://mirror.example"],
+        "default-address-pools": [{"base": "172.30.0.0/16", "size": 24}],
+    }
+
+
+def test_daemon_json_defaults(rendered):
+    assert json.loads((rendered["defaults"] / "daemon.json").read_text()) == {
+        "log-driver": "json-file",
+        "log-opts": {"max-size": "10m", "max-file": "3"},
+        "live-restore": True,
+    }
+
+
+def test_daemon_json_registers_the_nvidia_runtime(rendered):
+    config = json.loads((rendered["nvidia"] / "daemon.json").read_text())
+    assert config["runtimes"] == {"nvidia": {"path": "/usr/bin/nvidia-container-runtime", "runtimeArgs": []}}
+    assert config["default-runtime"] == "nvidia"
