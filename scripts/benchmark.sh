@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Measure the docker role on fresh test hosts and write docs/benchmarks.md:
+#   - converge of the docker scenario (workstation + docker roles, Debian 12 and 13 in parallel)
+#   - the idempotent re-run (the warm case a user sees on every later run)
+#   - with --suite, the whole test command (scripts/test.sh all) as well
+# Expects .venv on PATH and the test images (`make benchmark` sees to both).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+suite=false
+[ "${1:-}" = --suite ] && suite=true
+out=docs/benchmarks.md
+mkdir -p docs .cache
+
+seconds() { # command... -> elapsed seconds, command output in .cache/benchmark.log
+  local start ms
+  start=$(date +%s%N)
+  "$@" >>.cache/benchmark.log 2>&1
+  ms=$((($(date +%s%N) - start) / 1000000))
+  printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100))
+}
+
+: >.cache/benchmark.log
+echo "[benchmark] docker scenario: create, prepare" >&2
+molecule destroy -s docker >>.cache/benchmark.log 2>&1
+molecule create -s docker >>.cache/benchmark.log 2>&1
+molecule prepare -s docker >>.cache/benchmark.log 2>&1
+echo "[benchmark] converge" >&2
+converge=$(seconds molecule converge -s docker)
+echo "[benchmark] idempotent re-run" >&2
+rerun=$(seconds molecule idempotence -s docker)
+molecule destroy -s docker >>.cache/benchmark.log 2>&1
+
+suite_line="not measured in this run (\`scripts/benchmark.sh --suite\`)"
+if $suite; then
+  echo "[benchmark] whole suite" >&2
+  suite_seconds=$(seconds scripts/test.sh all)
+  suite_line="${suite_seconds} s"
+fi
+
+apt_cache="$(du -sh "$HOME/.cache/mlops-molecule/apt" 2>/dev/null | cut -f1 || echo none)"
+cat >"$out" <<MD
+# Benchmarks
+
+Produced by \`scripts/benchmark.sh\` (\`make benchmark\`; add \`--suite\` to time the whole test
+command too). Figures from one run; expect a few seconds of noise.
+
+## Machine
+
+| | |
+| --- | --- |
+| date | $(date -u +%Y-%m-%d) |
+| CPU | $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) |
+| memory | $(free -g | awk '/Mem:/ {print $2}') GiB |
+| OS | $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r) |
+| Docker engine | $(docker info --format '{{.ServerVersion}}') ($(docker info --format '{{.Driver}}'), cgroup v$(docker info --format '{{.CgroupVersion}}')) |
+| tools | $(ansible --version | head -n1), molecule $(molecule --version | head -n1 | awk '{print $2}') |
+| apt cache of the test hosts | $apt_cache (warm: packages are not downloaded again) |
+
+## Docker role (molecule/docker: workstation + docker roles, Debian 12 and 13 at once)
+
+| What | Time |
+| --- | --- |
+| converge on fresh hosts (installs docker.io, writes daemon.json, restarts, users) | ${converge} s |
+| idempotent re-run (changed=0) | ${rerun} s |
+| whole test command (\`make test\`: lint, pytest, every scenario) | ${suite_line} |
+MD
+echo "[benchmark] wrote $out" >&2
+cat "$out"
