@@ -25,6 +25,9 @@ fi
 
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 echo "[setup] installing the pinned tools into $venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
+# (Some machines' pip configuration names local indexes that do not exist; pip warns once per
+# package about them, which says nothing about this install.)
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt \
+  2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
 echo "$wanted" >"$stamp"
 echo "[setup] done: $("$venv/bin/ansible" --version | head -n 1)"
