@@ -6,6 +6,7 @@
 # Expects .venv on PATH and the test images (`make benchmark` sees to both).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export NO_COLOR=1 PY_COLORS=0 ANSIBLE_NOCOLOR=1
 suite=false
 [ "${1:-}" = --suite ] && suite=true
 out=docs/benchmarks.md
@@ -63,6 +64,11 @@ command too). Figures from one run; expect a few seconds of noise.
 | converge on fresh hosts (installs docker.io, writes daemon.json, restarts, users) | ${converge} s |
 | idempotent re-run (changed=0) | ${rerun} s |
 | whole test command (\`make test\`: lint, pytest, every scenario) | ${suite_line} |
+
+Both hosts run in parallel on 2 cores. Through molecule every task is a \`docker exec\` per
+host, which dominates the re-run; the converge is mostly apt installing docker.io from the warm
+package cache. The suite time excludes building the test images (about 2 minutes, once per
+machine; \`tests/images/build.sh\` reuses them while their recipe is unchanged).
 MD
 echo "[benchmark] wrote $out" >&2
 cat "$out"
