@@ -66,7 +66,7 @@ def run_playbook(playbook: str, inventory: Path, *, check: bool = False) -> Play
     )
     command = [ansible_playbook(), "--inventory", str(inventory), str(PLAYBOOKS / playbook)]
     if check:
-        command.append("--check")
+        command += ["--check", "--diff"]
     proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     try:
         report = json.loads(proc.stdout)
@@ -89,7 +89,7 @@ def run_playbook(playbook: str, inventory: Path, *, check: bool = False) -> Play
                         result=result,
                     )
                 )
-    return PlaybookRun(proc.returncode, hosts, proc.stdout[-4000:] + proc.stderr)
+    return PlaybookRun(proc.returncode, hosts, proc.stdout + proc.stderr)
 
 
 def current_os() -> str:

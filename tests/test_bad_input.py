@@ -11,6 +11,9 @@ import pytest
 
 from conftest import current_os, run_playbook, write_inventory
 
+# A password in a proxy URL: it must not appear anywhere in the output of any case.
+SECRET = "pr0xy-s3cret-canary"
+
 CASES = {
     # id: (role, extra vars, the variable the message must name)
     "docker_users not a list": ("docker", {"docker_users": {"name": "ada"}}, "docker_users"),
@@ -68,6 +71,11 @@ CASES = {
         "workstation_ca_certificates",
     ),
     "proxy that is not a URL": ("workstation", {"workstation_http_proxy": "proxy:3128"}, "workstation_http_proxy"),
+    "proxy with credentials but no scheme": (
+        "docker",
+        {"docker_https_proxy": f"proxy-user:{SECRET}@proxy:3128"},
+        "docker_https_proxy",
+    ),
     "non-numeric uid": ("workstation", {"workstation_user_uid": "abc"}, "workstation_user_uid"),
     "user name with spaces": ("workstation", {"workstation_user_name": "Ada Lovelace"}, "workstation_user_name"),
 }
@@ -76,6 +84,16 @@ CASES = {
 GOOD = {
     "good workstation": {"test_role": "workstation", "workstation_user_create": False, "workstation_user_name": "root"},
     "good docker": {"test_role": "docker"},
+    "good workstation with a proxy password": {
+        "test_role": "workstation",
+        "workstation_user_create": False,
+        "workstation_user_name": "root",
+        "workstation_http_proxy": f"http://proxy-user:{SECRET}@127.0.0.1:3128",
+    },
+    "good docker with a proxy password": {
+        "test_role": "docker",
+        "docker_http_proxy": f"http://proxy-user:{SECRET}@127.0.0.1:3128",
+    },
 }
 
 
@@ -106,6 +124,12 @@ def test_bad_input_is_refused_before_any_change(run, case, variable):
     assert variable in failed.msg, failed.msg
     before = tasks[: tasks.index(failed)]
     assert [t.name for t in before if t.changed] == []
+
+
+def test_proxy_passwords_never_reach_the_output(run):
+    """Shown with --check --diff, over every case, good and bad."""
+    assert "proxy-user" in run.output  # the URLs were there to leak
+    assert SECRET not in run.output
 
 
 @pytest.mark.parametrize("case", GOOD)
