@@ -66,13 +66,30 @@ def test_apt_uses_the_proxy_from_a_private_file(host):
     assert conf.mode == 0o600
     dump = host.check_output("apt-config dump")
     assert 'Acquire::http::Proxy "http://127.0.0.1:3128";' in dump
-    assert 'Acquire::http::Proxy::localhost "DIRECT";' in dump
+    assert 'Acquire::http::Proxy::deb.debian.org "DIRECT";' in dump
+
+
+def test_apt_reaches_hosts_in_no_proxy_directly(host):
+    result = host.run("apt-get update -o Acquire::Retries=0")
+    assert result.rc == 0, result.stderr
+
+
+def test_apt_goes_through_the_proxy_without_the_no_proxy_rule(host):
+    # The role's apt settings less the DIRECT lines, in a configuration of their own: apt must
+    # then try the (absent) proxy on loopback.
+    host.run(
+        "mkdir -p /tmp/molecule-apt-parts"
+        " && grep -v DIRECT /etc/apt/apt.conf.d/80workstation-proxy > /tmp/molecule-apt-parts/80proxy"
+        " && echo 'Dir::Etc::Parts \"/tmp/molecule-apt-parts\";' > /tmp/molecule-apt.conf"
+    )
+    result = host.run("APT_CONFIG=/tmp/molecule-apt.conf apt-get update -o Acquire::Retries=0")
+    assert "Could not connect to 127.0.0.1:3128" in result.stdout + result.stderr
 
 
 def test_login_shells_get_the_proxy(host):
     env = host.check_output("su - ada -c env")
     assert "https_proxy=http://127.0.0.1:3128" in env
-    assert "no_proxy=localhost,127.0.0.1,.molecule.test" in env
+    assert "no_proxy=localhost,127.0.0.1,.molecule.test,deb.debian.org" in env
 
 
 def test_workstation_user_has_the_requested_ids(host):
