@@ -2,6 +2,8 @@
 # Build the local images the molecule scenarios run on, without any container registry:
 #   mlops-molecule:debian-12 / :debian-13  systemd + python3 test hosts (debootstrap, docker import)
 #   mlops-smoke:busybox                    a 2 MB image that tests load into the inner engines
+#   mlops-debootstrap:bullseye             Debian 11 minbase (Python 3.9's release), saved as the
+#                                          archive the python_image scenario `docker load`s
 #
 # Each image carries the label mlops.recipe-sha256, a hash of the files that make it. An image
 # whose label matches is reused; a changed recipe rebuilds it. Safe to re-run.
@@ -116,10 +118,25 @@ build_smoke_image() {
   log "built $image, saved to $cache/mlops-smoke.tar"
 }
 
+# The base a site without a registry would bring as a `docker save` tarball: bullseye, whose
+# python3 is 3.9, for python_image_base_source=archive.
+build_archive_base() {
+  local image=mlops-debootstrap:bullseye archive="$cache/mlops-debootstrap-bullseye.tar" hash
+  hash=$(recipe_hash bullseye "$here/build.sh")
+  if up_to_date "$image" "$hash" && [ -s "$archive" ]; then
+    log "$archive is current"
+    return
+  fi
+  build_rootfs_image bullseye
+  docker save -o "$archive" "$image"
+  log "saved $image to $archive"
+}
+
 command -v debootstrap >/dev/null || { echo "build.sh: debootstrap is not installed" >&2; exit 1; }
 docker info >/dev/null 2>&1 || { echo "build.sh: no Docker engine answers" >&2; exit 1; }
 
 build_smoke_image
+build_archive_base
 for release in "${releases[@]}"; do
   build_host_image "$release"
 done
