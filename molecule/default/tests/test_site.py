@@ -37,3 +37,15 @@ def test_workstation_user_runs_a_container(host, expected):
     result = host.run(f"su -s /bin/sh {expected['user']} -c 'docker run --rm mlops-smoke:busybox id -u'")
     assert result.rc == 0, result.stderr
     assert result.stdout.strip() == "0"
+
+
+def test_the_development_image_runs_as_this_hosts_workstation_user(host, expected):
+    """group_vars map the image's user onto the workstation user of each host."""
+    result = host.run(
+        f"su -s /bin/sh {expected['user']} -c "
+        "'docker run --rm mlops-dev:3.9 sh -c \"id -un; id -u; python --version; python -c \\\"import toolz\\\"\"'"
+    )
+    assert result.rc == 0, result.stderr
+    name, uid, version = result.stdout.split("\n")[:3]
+    assert (name, int(uid)) == (expected["user"], expected["uid"])
+    assert version.startswith("Python 3.9.")
