@@ -1,0 +1,110 @@
+"""The Dockerfile and pip.conf the python_image role renders, for settings the molecule
+scenario does not build (a registry base, the toolbox, DVC plugins, index settings). All
+variants render in one ansible-playbook run."""
+
+from __future__ import annotations
+
+import configparser
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, run_playbook, write_inventory
+
+ROLE = ROOT / "roles" / "python_image"
+TOKEN = "idx-t0ken-canary"
+
+VARIANTS: dict[str, dict] = {
+    "defaults": {},
+    "debootstrap": {"python_image_base_source": "debootstrap", "python_image_python_version": "3.13"},
+    "toolbox": {"python_image_toolbox": True, "python_image_dvc_plugins": ["s3", "ssh"]},
+    "user": {"python_image_user_name": "ada", "python_image_user_uid": 1500, "python_image_user_gid": 1600},
+    "index": {
+        "python_image_pip_index_url": f"https://ci:{TOKEN}@pypi.example.com/simple",
+        "python_image_pip_extra_index_urls": ["https://a.example/simple", "https://b.example/simple"],
+        "python_image_pip_trusted_hosts": ["a.example"],
+    },
+}
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("python-image-templates")
+    group_vars: dict = {}
+    for name in ("defaults/main.yml", "vars/main.yml"):
+        group_vars.update(yaml.safe_load((ROLE / name).read_text()))
+    hosts = {}
+    for name, settings in VARIANTS.items():
+        (base / name).mkdir()
+        hosts[name] = {"render_dir": str(base / name), **settings}
+    run = run_playbook("render_python_image_templates.yml", write_inventory(base / "inventory.yml", hosts, group_vars))
+    assert run.returncode == 0, run.output
+    return {name: base / name for name in VARIANTS}
+
+
+def dockerfile(rendered, variant: str) -> str:
+    # Continuation lines joined, as Docker reads them.
+    return (rendered[variant] / "Dockerfile").read_text().replace("\\\n", " ")
+
+
+def instructions(text: str) -> list[str]:
+    return [line.split()[0] for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_the_default_base_is_the_official_slim_image(rendered):
+    assert "FROM python:3.9-slim-bookworm\n" in dockerfile(rendered, "defaults")
+
+
+def test_a_bootstrapped_base_installs_the_python_it_ships(rendered):
+    text = dockerfile(rendered, "debootstrap")
+    assert "FROM mlops-debian:trixie\n" in text
+    assert 'packages="$packages python3.13 python3.13-venv"' in text
+
+
+def test_layers_go_from_the_least_to_the_most_often_changed(rendered):
+    text = dockerfile(rendered, "defaults")
+    order = ["apt-get install", "useradd", "COPY with-build-secrets", "-m venv", "dvc==", "COPY requirements.txt"]
+    positions = [text.index(marker) for marker in order]
+    assert positions == sorted(positions)
+    assert instructions(text)[-2:] == ["WORKDIR", "CMD"]
+
+
+def test_every_pip_step_gets_the_secrets_as_mounts_only(rendered):
+    text = dockerfile(rendered, "defaults")
+    pip_runs = [line for line in text.splitlines() if line.startswith("RUN") and "pip install" in line]
+    assert len(pip_runs) == 2
+    for run in pip_runs:
+        assert "--mount=type=secret,id=ca-bundle" in run
+        assert "--mount=type=secret,id=pip-conf" in run
+        assert "--mount=type=cache" in run
+        assert all("with-build-secrets" in part for part in run.split(";") if "pip install" in part)
+    # No instruction copies or sets a secret.
+    assert "pip.conf" not in text
+    assert not re.search(r"^(ENV|ARG)\s+(PIP_|.*PROXY)", text, re.MULTILINE | re.IGNORECASE)
+
+
+def test_toolbox_and_dvc_plugins(rendered):
+    text = dockerfile(rendered, "toolbox")
+    assert '"dvc[s3,ssh]==3.67.1"' in text
+    for package in ("pipreqs", "pyan3", "pandera", "nox", "py-spy", "optuna", "snakeviz", "ray"):
+        assert re.search(rf"\s{re.escape(package)}(\s|$)", text), package
+    assert "snakeviz" not in dockerfile(rendered, "defaults")
+
+
+def test_the_user_has_the_given_ids(rendered):
+    text = dockerfile(rendered, "user")
+    assert "groupadd --gid 1600 ada" in text
+    assert "useradd --uid 1500 --gid 1600" in text
+    assert "USER 1500:1600" in text
+    assert "uid=1500,gid=1600" in text
+
+
+def test_pip_conf_carries_the_index_settings(rendered):
+    config = configparser.ConfigParser()
+    config.read(rendered["index"] / "pip.conf")
+    assert config["global"]["index-url"] == f"https://ci:{TOKEN}@pypi.example.com/simple"
+    assert config["global"]["extra-index-url"].split() == ["https://a.example/simple", "https://b.example/simple"]
+    assert config["global"]["trusted-host"].split() == ["a.example"]
+    assert TOKEN not in dockerfile(rendered, "index")
