@@ -1,6 +1,7 @@
 """Verify the python_image role as a user would see it: the image runs Python 3.9 with the
 requirements, git and DVC, as the workstation user; it was rebuilt from the requirements step
-on when they changed; and the canary CA and index token reached the build but not the image."""
+on when they changed; and the canary CA, index token and proxy password reached the build but
+not the image."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 IMAGE = "mlops-dev:3.9"
 TOKEN = "canary-tok-5f0c9a2e71"  # molecule.yml: molecule_canary_token
+PROXY_PASSWORD = "canary-pxy-3b8e41"  # molecule.yml: molecule_canary_proxy_password
 UID = GID = 1500  # the workstation user, ada
 # Layers before the requirements step: base, apt packages, user, helper script, venv with DVC.
 LAYERS_BEFORE_REQUIREMENTS = 5
@@ -131,25 +133,36 @@ def test_older_builds_are_pruned(host, rebuild):
     assert sorted(tags) == sorted(["3.9", rebuild["after"]["Config"]["Labels"]["org.opencontainers.image.version"]])
 
 
-def test_the_index_token_reached_pip(host):
-    log = host.file("/var/log/canary-index.log").content_string
-    assert "authorized /simple/" in log
-    assert "anonymous" not in log
+def test_the_index_token_and_the_proxy_reached_pip(host):
+    lines = [line.split() for line in host.file("/var/log/canary-index.log").content_string.splitlines()]
+    assert lines, "pip never asked the canary index"
+    for index, proxy, url in lines:
+        assert "/simple/" in url
+        assert index == "authorized"
+        assert proxy == "proxy-authorized"
 
 
-@pytest.mark.parametrize("what", ["token", "CA"])
+def needle_for(what: str, canary_ca_line: str) -> str:
+    return {"token": TOKEN, "proxy password": PROXY_PASSWORD, "CA": canary_ca_line}[what]
+
+
+SECRETS = ["token", "proxy password", "CA"]
+
+
+@pytest.mark.parametrize("what", SECRETS)
 def test_build_secrets_are_not_in_the_history(host, canary_ca_line, what):
-    needle = TOKEN if what == "token" else canary_ca_line
+    needle = needle_for(what, canary_ca_line)
     history = host.check_output(f"docker history --no-trunc --format '{{{{.CreatedBy}}}}' {IMAGE}")
     assert "pip-user" not in history
+    assert "proxy-user" not in history
     assert needle not in history
     config = host.check_output(f"docker image inspect {IMAGE}")
     assert needle not in config
 
 
-@pytest.mark.parametrize("what", ["token", "CA"])
+@pytest.mark.parametrize("what", SECRETS)
 def test_build_secrets_are_not_in_the_exported_image(host, canary_ca_line, what):
-    needle = TOKEN if what == "token" else canary_ca_line
+    needle = needle_for(what, canary_ca_line)
     # Every layer, uncompressed, and the config: the whole image as `docker save` writes it.
     count = host.run(f"docker save {IMAGE} | grep -a -c -F {shlex.quote(needle)}")
     assert count.stdout.strip() == "0", f"the {what} is in the image"
@@ -157,4 +170,5 @@ def test_build_secrets_are_not_in_the_exported_image(host, canary_ca_line, what)
 
 def test_no_build_secrets_are_left_on_the_host(host):
     assert host.run("ls -d /tmp/python-image-secrets.* 2>/dev/null").stdout == ""
-    assert TOKEN not in host.run("grep -r -s -F -l canary-tok /var/lib/mlops").stdout
+    for needle in (TOKEN, PROXY_PASSWORD):
+        assert host.run(f"grep -r -s -F -l {needle} /var/lib/mlops /tmp /var/tmp").stdout == ""
