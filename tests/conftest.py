@@ -98,3 +98,22 @@ def current_os() -> str:
     name = values.get("NAME", "").strip('"').split()[0]
     version = values.get("VERSION_ID", "").strip('"').split(".")[0]
     return f"{name}-{version}"
+
+
+def render_variants(
+    base: Path, playbook: str, role: str, var_files: list[str], variants: dict[str, dict], facts: dict | None = None
+) -> dict[str, Path]:
+    """Render a role's templates once per variant (an inventory host each) in one playbook run.
+
+    The role's defaults and vars files (var_files, in order) are the group vars, the variant's
+    settings its host vars; each host renders into its own directory under base."""
+    group_vars = dict(facts or {})
+    for name in var_files:
+        group_vars.update(yaml.safe_load((ROOT / "roles" / role / name).read_text()))
+    hosts = {}
+    for name, settings in variants.items():
+        (base / name).mkdir()
+        hosts[name] = {"render_dir": str(base / name), **settings}
+    run = run_playbook(playbook, write_inventory(base / "inventory.yml", hosts, group_vars))
+    assert run.returncode == 0, run.output
+    return {name: base / name for name in variants}

@@ -10,11 +10,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import ROOT, run_playbook, write_inventory
+from conftest import ROOT, render_variants
 
-ROLE = ROOT / "roles" / "docker"
 FACTS = {"ansible_distribution_release": "bookworm", "ansible_architecture": "x86_64"}
 
 # name: settings over the role defaults
@@ -41,17 +39,14 @@ VARIANTS: dict[str, dict] = {
 
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory) -> dict[str, Path]:
-    base = tmp_path_factory.mktemp("docker-templates")
-    group_vars = dict(FACTS)
-    for name in ("defaults/main.yml", "vars/main.yml", "vars/Debian-12.yml"):
-        group_vars.update(yaml.safe_load((ROLE / name).read_text()))
-    hosts = {}
-    for name, settings in VARIANTS.items():
-        (base / name).mkdir()
-        hosts[name] = {"render_dir": str(base / name), **settings}
-    run = run_playbook("render_docker_templates.yml", write_inventory(base / "inventory.yml", hosts, group_vars))
-    assert run.returncode == 0, run.output
-    return {name: base / name for name in VARIANTS}
+    return render_variants(
+        tmp_path_factory.mktemp("docker-templates"),
+        "render_docker_templates.yml",
+        "docker",
+        ["defaults/main.yml", "vars/main.yml", "vars/Debian-12.yml"],
+        VARIANTS,
+        FACTS,
+    )
 
 
 def deb822(text: str) -> dict[str, str]:

@@ -9,11 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import ROOT, run_playbook, write_inventory
+from conftest import render_variants
 
-ROLE = ROOT / "roles" / "python_image"
 TOKEN = "idx-t0ken-canary"
 
 VARIANTS: dict[str, dict] = {
@@ -31,17 +29,13 @@ VARIANTS: dict[str, dict] = {
 
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory) -> dict[str, Path]:
-    base = tmp_path_factory.mktemp("python-image-templates")
-    group_vars: dict = {}
-    for name in ("defaults/main.yml", "vars/main.yml"):
-        group_vars.update(yaml.safe_load((ROLE / name).read_text()))
-    hosts = {}
-    for name, settings in VARIANTS.items():
-        (base / name).mkdir()
-        hosts[name] = {"render_dir": str(base / name), **settings}
-    run = run_playbook("render_python_image_templates.yml", write_inventory(base / "inventory.yml", hosts, group_vars))
-    assert run.returncode == 0, run.output
-    return {name: base / name for name in VARIANTS}
+    return render_variants(
+        tmp_path_factory.mktemp("python-image-templates"),
+        "render_python_image_templates.yml",
+        "python_image",
+        ["defaults/main.yml", "vars/main.yml"],
+        VARIANTS,
+    )
 
 
 def dockerfile(rendered, variant: str) -> str:
