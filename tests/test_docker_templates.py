@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, render_variants
+from conftest import render_variants
 
 FACTS = {"ansible_distribution_release": "bookworm", "ansible_architecture": "x86_64"}
 
