@@ -335,9 +335,7 @@ def main() -> None:
     )
     for index, credential in enumerate(module.params["credentials"]):
         if not credential["host"] or any(c in credential["host"] for c in "/@ \n"):
-            module.fail_json(
-                msg=f"credentials[{index}].host must be a host name (and :port), no '/', '@' or spaces"
-            )
+            module.fail_json(msg=f"credentials[{index}].host must be a host name (and :port), no '/', '@' or spaces")
         if not credential["username"] or "\n" in credential["username"]:
             module.fail_json(msg=f"credentials[{index}].username must be a non-empty single line")
         if credential["password"] is not None and "\n" in credential["password"]:

@@ -250,6 +250,7 @@ def main() -> None:
             "debootstrap": shutil.which("debootstrap") is not None,
         },
     }
+
     def name(base_id: str) -> None:
         result["digest"] = build_digest(params["inputs"], base_id)
         result["tag"] = f"{params['version']}-{result['digest'][:12]}"
