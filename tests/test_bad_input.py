@@ -1,4 +1,4 @@
-"""Bad settings for the workstation, docker and python_image roles are refused before anything changes, with
+"""Bad settings for the workstation, docker, python_image and git roles are refused before anything changes, with
 a message that names the variable at fault.
 
 Each case applies the role in check mode to this machine: even a validation that let the bad
@@ -11,8 +11,12 @@ import pytest
 
 from conftest import current_os, run_playbook, write_inventory
 
-# A password in a proxy or index URL: it must not appear anywhere in the output of any case.
+# A password in a proxy or index URL, a git token: it must not appear anywhere in the output of any case.
 SECRET = "pr0xy-s3cret-canary"
+# Only its form matters: no key is made from it.
+PRIVATE_KEY = (
+    f"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA{SECRET}\n-----END OPENSSH PRIVATE KEY-----\n"
+)
 
 CASES = {
     # id: (role, extra vars, the variable the message must name)
@@ -128,6 +132,41 @@ CASES = {
     "uppercase image name": ("python_image", {"python_image_name": "MLops-Dev"}, "python_image_name"),
     "keep no build at all": ("python_image", {"python_image_keep": 0}, "python_image_keep"),
     "relative build directory": ("python_image", {"python_image_build_dir": "build"}, "python_image_build_dir"),
+    "token without a host": ("git", {"git_credentials": [{"username": "ada", "token": SECRET}]}, "git_credentials"),
+    "credential host with a scheme": (
+        "git",
+        {"git_host_credentials": [{"host": "https://git.example.com", "username": "ada", "token": SECRET}]},
+        "git_host_credentials[0]",
+    ),
+    "credential without its token": (
+        "git",
+        {"git_credentials": [{"host": "git.example.com", "username": "ada"}]},
+        "git_credentials[0] has no token",
+    ),
+    "key that is not a private key": (
+        "git",
+        {"git_ssh_keys": [{"name": "id_ed25519", "private_key": f"ssh-ed25519 AAAAC3Nza{SECRET} ada@example"}]},
+        "git_ssh_keys[0]",
+    ),
+    "malformed email": ("git", {"git_user_email": "ada at example.com"}, "git_user_email"),
+    "unknown credential helper": ("git", {"git_credential_helper": "keychain"}, "git_credential_helper"),
+    "credentials with no helper to keep them": (
+        "git",
+        {"git_credential_helper": "none", "git_credentials": [{"host": "h", "username": "u", "token": SECRET}]},
+        "git_credential_helper",
+    ),
+    "host key without its key": ("git", {"git_ssh_known_hosts": [{"host": "git.example.com"}]}, "git_ssh_known_hosts"),
+    "password in a configuration URL": (
+        "git",
+        {"git_host_config": {"remote.origin.url": f"https://ada:{SECRET}@git.example.com/x.git"}},
+        "git_host_config",
+    ),
+    "configuration layer not a mapping": ("git", {"git_group_config": ["core.editor=vim"]}, "git_group_config"),
+    "unquoted configuration value read as a mapping": (
+        "git",
+        {"git_group_config": {"url.https://git.example.com/.insteadOf": [{"gh": None}]}},
+        "git_group_config",
+    ),
 }
 
 
@@ -143,6 +182,14 @@ GOOD = {
     "good python_image with an index token": {
         "test_role": "python_image",
         "python_image_pip_index_url": f"https://pypi-user:{SECRET}@127.0.0.1:9/simple",
+    },
+    "good git with a token and a key": {
+        "test_role": "git",
+        "git_account": "root",
+        "git_user_email": "root@example.com",
+        "git_credentials": [{"host": "git.example.com", "username": "ada", "token": SECRET}],
+        "git_ssh_keys": [{"name": "id_test", "private_key": PRIVATE_KEY, "public_key": "ssh-ed25519 AAAAC3Nza test"}],
+        "git_container_enabled": False,
     },
     "good docker with a proxy password": {
         "test_role": "docker",

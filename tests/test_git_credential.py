@@ -173,3 +173,10 @@ def test_ansible_doc_renders_the_module():
     )
     assert proc.returncode == 0, proc.stderr
     assert "credential-store" in proc.stdout
+
+
+def test_the_last_of_two_entries_for_one_credential_wins(tmp_path, store):
+    credentials = [credential(password="group-token"), credential()]
+    assert run_module(tmp_path, credentials=credentials)["changed"] is True
+    assert store.read_text() == f"https://alice:{TOKEN}@git.example.com\n"
+    assert run_module(tmp_path, credentials=credentials)["changed"] is False

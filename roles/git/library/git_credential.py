@@ -62,6 +62,7 @@ options:
       password:
         description: Token or password. Required for O(credentials[].state=present).
         type: str
+        aliases: [token]
       path:
         description:
           - Repository path, for hosts where C(credential.useHttpPath) is set. Empty matches the
@@ -166,9 +167,13 @@ def masked(key: Key) -> str:
 
 
 def wanted_credentials(params: list[dict]) -> list[tuple[Key, str | None, str]]:
-    return [
-        (Key(c["protocol"], c["host"], c["path"] or "", c["username"]), c.get("password"), c["state"]) for c in params
-    ]
+    """One entry per credential, the last one given winning (a host layer overrides a group's)."""
+    wanted: dict[Key, tuple[Key, str | None, str]] = {}
+    for c in params:
+        key = Key(c["protocol"], c["host"], c["path"] or "", c["username"])
+        wanted.pop(key, None)
+        wanted[key] = (key, c.get("password"), c["state"])
+    return list(wanted.values())
 
 
 def plan_store(lines: list[str], wanted: list[tuple[Key, str | None, str]]) -> tuple[list[str], list[dict]]:
@@ -324,7 +329,7 @@ def main() -> None:
                     "host": {"type": "str", "required": True},
                     "protocol": {"type": "str", "choices": ["https", "http"], "default": "https"},
                     "username": {"type": "str", "required": True},
-                    "password": {"type": "str", "no_log": True},
+                    "password": {"type": "str", "no_log": True, "aliases": ["token"]},
                     "path": {"type": "str", "default": ""},
                     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
                 },
