@@ -49,3 +49,15 @@ def test_the_development_image_runs_as_this_hosts_workstation_user(host, expecte
     name, uid, version = result.stdout.split("\n")[:3]
     assert (name, int(uid)) == (expected["user"], expected["uid"])
     assert version.startswith("Python 3.9.")
+
+
+def test_git_is_set_up_for_this_hosts_workstation_user(host, expected):
+    """The git step configures the workstation user (not root), and the container's mounts point
+    at the image user's home, which is that same user."""
+    user = expected["user"]
+    result = host.run(f"su - {user} -c 'git config --global user.email; git config --global safe.directory'")
+    assert result.rc == 0, result.stderr
+    assert result.stdout.split() == [f"{user}@example.com", "/workspace"]
+    fact = json.loads(host.file("/etc/ansible/facts.d/git.fact").content_string)
+    assert fact["account"] == user
+    assert fact["container_home"] == f"/home/{user}"
