@@ -4,6 +4,8 @@
 #     parallel) and the idempotent re-run (the warm case a user sees on every later run)
 #   - python_image, per host: a cold build (base image present, no image, no build cache), the
 #     no-op re-run, a rebuild after a requirements change, and the image's size
+#   - git: converge of the git role on the git scenario's hosts (Debian 12 `store`, 13 `cache`)
+#     and its idempotent re-run
 #   - with --suite, the whole test command (scripts/test.sh all) as well
 # Expects .venv on PATH and the test images (`make benchmark` sees to both).
 set -euo pipefail
@@ -69,6 +71,18 @@ for host in python_image-debian-12 python_image-debian-13; do
 done
 molecule destroy -s python_image >>.cache/benchmark.log 2>&1
 
+echo "[benchmark] git scenario: create, prepare (git server, workstation, Docker)" >&2
+molecule cleanup -s git >>.cache/benchmark.log 2>&1
+molecule destroy -s git >>.cache/benchmark.log 2>&1
+molecule create -s git >>.cache/benchmark.log 2>&1
+molecule prepare -s git >>.cache/benchmark.log 2>&1
+echo "[benchmark] git converge and re-run" >&2
+git_converge=$(seconds molecule converge -s git)
+git_rerun=$(seconds molecule idempotence -s git)
+git_config_step=$(grep -E 'git : Set the global git configuration -+' .cache/benchmark.log | tail -n1 | grep -oE '[0-9.]+s$' | tr -d s)
+molecule cleanup -s git >>.cache/benchmark.log 2>&1
+molecule destroy -s git >>.cache/benchmark.log 2>&1
+
 suite_line="not measured in this run (\`scripts/benchmark.sh --suite\`)"
 if $suite; then
   echo "[benchmark] whole suite" >&2
@@ -124,6 +138,17 @@ requirement reuses every layer before the requirements step and pip's cache moun
 a cold build or less). PyPI is reached over this machine's network; downloads dominate the cold
 build. The rest of each run is Ansible's tasks (about 15 on the build path), each a \`docker
 exec\` of a module into the test host here at 1 to 2 s, much less over SSH with pipelining.
+
+## Git role (molecule/git: the git role alone, Debian 12 and 13 at once)
+
+| What | Time |
+| --- | --- |
+| converge on prepared hosts (installs git, settings, a token, an SSH key, pinned host keys) | ${git_converge} s |
+| idempotent re-run (changed=0) | ${git_rerun} s |
+| of which the settings loop (one \`git_config\` call per key, about 12 keys) | ${git_config_step} s |
+
+The re-run is almost all \`docker exec\` round trips (about 30 tasks and 20 loop items per host);
+the settings loop is the largest share because community.general.git_config takes one key a call.
 MD
 echo "[benchmark] wrote $out" >&2
 cat "$out"
