@@ -25,22 +25,30 @@ seconds() { # command... -> elapsed seconds, command output in .cache/benchmark.
 }
 
 : >.cache/benchmark.log
+molecule_steps() { # scenario step... -> runs each molecule step in turn, output in the log
+  local scenario=$1 step
+  shift
+  for step in "$@"; do
+    molecule "$step" -s "$scenario" >>.cache/benchmark.log 2>&1
+  done
+}
+# Fresh hosts for a scenario (cleanup removes the service containers some scenarios start), and
+# their removal afterwards.
+scenario_up() { molecule_steps "$1" cleanup destroy create prepare; }
+scenario_down() { molecule_steps "$1" cleanup destroy; }
+
 echo "[benchmark] docker scenario: create, prepare" >&2
-molecule destroy -s docker >>.cache/benchmark.log 2>&1
-molecule create -s docker >>.cache/benchmark.log 2>&1
-molecule prepare -s docker >>.cache/benchmark.log 2>&1
+scenario_up docker
 echo "[benchmark] converge" >&2
 converge=$(seconds molecule converge -s docker)
 echo "[benchmark] idempotent re-run" >&2
 rerun=$(seconds molecule idempotence -s docker)
-molecule destroy -s docker >>.cache/benchmark.log 2>&1
+scenario_down docker
 
 # python_image: the role alone, through the scenario's inventory, one host at a time.
 echo "[benchmark] python_image scenario: create, prepare, converge" >&2
-molecule destroy -s python_image >>.cache/benchmark.log 2>&1
-molecule create -s python_image >>.cache/benchmark.log 2>&1
-molecule prepare -s python_image >>.cache/benchmark.log 2>&1
-molecule converge -s python_image >>.cache/benchmark.log 2>&1
+scenario_up python_image
+molecule_steps python_image converge
 inventory=$(ls -d "$HOME"/.ansible/tmp/molecule.*.python_image/inventory | head -n1)
 bench() { # host extra-args...
   local host=$1
@@ -69,19 +77,15 @@ for host in python_image-debian-12 python_image-debian-13; do
   image_rows+="| ${host#python_image-} (Docker $engine) | ${cold} s (build ${cold_build} s) | ${noop} s |"
   image_rows+=" ${change} s, ${ratio}% of cold (build ${change_build} s, ${build_ratio}%) | $((size / 1000000)) MB |"$'\n'
 done
-molecule destroy -s python_image >>.cache/benchmark.log 2>&1
+scenario_down python_image
 
 echo "[benchmark] git scenario: create, prepare (git server, workstation, Docker)" >&2
-molecule cleanup -s git >>.cache/benchmark.log 2>&1
-molecule destroy -s git >>.cache/benchmark.log 2>&1
-molecule create -s git >>.cache/benchmark.log 2>&1
-molecule prepare -s git >>.cache/benchmark.log 2>&1
+scenario_up git
 echo "[benchmark] git converge and re-run" >&2
 git_converge=$(seconds molecule converge -s git)
 git_rerun=$(seconds molecule idempotence -s git)
 git_config_step=$(grep -E 'git : Set the global git configuration -+' .cache/benchmark.log | tail -n1 | grep -oE '[0-9.]+s$' | tr -d s)
-molecule cleanup -s git >>.cache/benchmark.log 2>&1
-molecule destroy -s git >>.cache/benchmark.log 2>&1
+scenario_down git
 
 suite_line="not measured in this run (\`scripts/benchmark.sh --suite\`)"
 if $suite; then
