@@ -1,11 +1,15 @@
-"""Bad settings for the workstation, docker, python_image and git roles are refused before anything changes, with
-a message that names the variable at fault.
+"""Bad settings for the workstation, docker, python_image, git and dev_container roles are refused before anything
+changes, with a message that names the variable at fault.
 
 Each case applies the role in check mode to this machine: even a validation that let the bad
 value through could not change anything here. The failure must come from the role's argument
 spec or its validation tasks, and no task may have reported a change before it."""
 
 from __future__ import annotations
+
+import ipaddress
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +21,22 @@ SECRET = "pr0xy-s3cret-canary"
 PRIVATE_KEY = (
     f"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA{SECRET}\n-----END OPENSSH PRIVATE KEY-----\n"
 )
+
+
+
+def a_routed_subnet() -> str:
+    """A subnet this machine has a route to (not the default route)."""
+    for line in Path("/proc/net/route").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[7], 16):
+            address = int.from_bytes(int(fields[1], 16).to_bytes(4, "little"), "big")
+            return str(ipaddress.IPv4Network((address, bin(int(fields[7], 16)).count("1"))))
+    raise AssertionError("this machine has no route but the default one")
+
+
+# An existing directory for the dev_container cases (only validation runs against it).
+WORKSPACE = tempfile.mkdtemp(prefix="bad-input-workspace-")
+DEV = {"dev_container_workspace": WORKSPACE}
 
 CASES = {
     # id: (role, extra vars, the variable the message must name)
@@ -167,6 +187,56 @@ CASES = {
         {"git_group_config": {"url.https://git.example.com/.insteadOf": [{"gh": None}]}},
         "git_group_config",
     ),
+    "network with an invalid CIDR": (
+        "dev_container",
+        {**DEV, "dev_container_host_networks": {"mlops": {"subnet": "172.30.0.0/33"}}},
+        "dev_container_host_networks['mlops'].subnet",
+    ),
+    "gateway outside the subnet": (
+        "dev_container",
+        {**DEV, "dev_container_group_networks": {"mlops": {"subnet": "172.30.0.0/24", "gateway": "172.31.0.1"}}},
+        "dev_container_group_networks['mlops'].gateway",
+    ),
+    "subnet overlapping a route of the host": (
+        "dev_container",
+        {**DEV, "dev_container_host_networks": {"mlops": {"subnet": a_routed_subnet()}}},
+        "dev_container_*_networks['mlops'].subnet",
+    ),
+    "two networks overlapping each other": (
+        "dev_container",
+        {**DEV, "dev_container_group_networks": {"a": {"subnet": "10.250.0.0/16"}},
+         "dev_container_host_networks": {"b": {"subnet": "10.250.5.0/24"}}},
+        "dev_container_*_networks['b'].subnet",
+    ),
+    "unknown network driver": (
+        "dev_container",
+        {**DEV, "dev_container_host_networks": {"mlops": {"driver": "overlay"}}},
+        "dev_container_host_networks['mlops'].driver",
+    ),
+    "port out of range": (
+        "dev_container",
+        {**DEV, "dev_container_ports": [{"container": 8888, "host": 88888}]},
+        "dev_container_ports[0].host",
+    ),
+    "the same host port twice": (
+        "dev_container",
+        {**DEV, "dev_container_ports": [{"container": 8888}, {"container": 8889, "host": 8888}]},
+        "dev_container_ports[1]",
+    ),
+    "workspace that does not exist": (
+        "dev_container",
+        {"dev_container_workspace": "/nonexistent/workspace"},
+        "dev_container_workspace",
+    ),
+    "relative workspace": ("dev_container", {"dev_container_workspace": "workspace"}, "dev_container_workspace"),
+    "fixed address outside the subnet": (
+        "dev_container",
+        {**DEV, "dev_container_host_networks": {"mlops": {"subnet": "172.30.0.0/24"}},
+         "dev_container_ipv4_address": "172.30.1.5"},
+        "dev_container_ipv4_address",
+    ),
+    "ports not a list": ("dev_container", {**DEV, "dev_container_ports": "8888:8888"}, "dev_container_ports"),
+    "unknown container state": ("dev_container", {**DEV, "dev_container_state": "running"}, "dev_container_state"),
 }
 
 
@@ -190,6 +260,12 @@ GOOD = {
         "git_credentials": [{"host": "git.example.com", "username": "ada", "token": SECRET}],
         "git_ssh_keys": [{"name": "id_test", "private_key": PRIVATE_KEY, "public_key": "ssh-ed25519 AAAAC3Nza test"}],
         "git_container_enabled": False,
+    },
+    "good dev_container with a proxy password": {
+        "test_role": "dev_container",
+        **DEV,
+        "dev_container_host_networks": {"mlops": {"subnet": "10.251.0.0/24", "gateway": "10.251.0.1"}},
+        "dev_container_https_proxy": f"http://proxy-user:{SECRET}@127.0.0.1:3128",
     },
     "good docker with a proxy password": {
         "test_role": "docker",

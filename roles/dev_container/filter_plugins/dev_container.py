@@ -150,8 +150,8 @@ def network_conflicts(networks: Any, existing: Iterable[dict[str, Any]], routes:
                       variable: str = "dev_container_networks") -> list[str]:
     """Subnets that overlap another Docker network or a route of the host.
 
-    existing: `docker network inspect` output of every network; routes: `ip -j route` output
-    (IPv4 and IPv6). A network's own earlier incarnation and the routes of its bridge are not
+    existing: `docker network inspect` output of every network; routes: `ip -json route` output
+    (IPv4 and IPv6) or proc_routes'. A network's own earlier incarnation and the routes of its bridge are not
     conflicts: changing a subnet recreates the network.
     """
     if not isinstance(networks, dict):
@@ -188,6 +188,33 @@ def network_conflicts(networks: Any, existing: Iterable[dict[str, Any]], routes:
                 if theirs.overlaps(subnet):  # type: ignore[arg-type]
                     problems.append(f"{where} overlaps the host route to {theirs} (dev {route.get('dev', '?')})")
     return problems
+
+
+def proc_routes(ipv4_table: str, ipv6_table: str = "") -> list[dict[str, str]]:
+    """The routes of /proc/net/route and /proc/net/ipv6_route, as `ip -json route` gives them.
+
+    /proc needs no tool on the host (minimal systems lack iproute2). Its IPv4 addresses are in
+    the kernel's byte order, taken as little-endian (x86, arm64). Default, link-local,
+    multicast and loopback routes are left out: no subnet conflicts with those.
+    """
+    routes = []
+    for line in ipv4_table.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) < 8:
+            continue
+        destination = ipaddress.IPv4Address(int(fields[1], 16).to_bytes(4, "little"))
+        prefix = bin(int(fields[7], 16)).count("1")
+        if prefix > 0:
+            routes.append({"dst": f"{destination}/{prefix}", "dev": fields[0]})
+    for line in ipv6_table.splitlines():
+        fields = line.split()
+        if len(fields) < 10:
+            continue
+        network = ipaddress.IPv6Network((int(fields[0], 16), int(fields[1], 16)), strict=False)
+        if network.prefixlen == 0 or network.is_link_local or network.is_multicast or network.is_loopback:
+            continue
+        routes.append({"dst": str(network), "dev": fields[9]})
+    return routes
 
 
 def port_problems(ports: Any, default_address: str = "127.0.0.1", variable: str = "dev_container_ports") -> list[str]:
@@ -276,6 +303,7 @@ class FilterModule:
             "dev_container_network_problems": network_problems,
             "dev_container_network_conflicts": network_conflicts,
             "dev_container_port_problems": port_problems,
+            "dev_container_proc_routes": proc_routes,
             "dev_container_address_in": address_in,
             "dev_container_not_addresses": not_addresses,
             "dev_container_compose_port": compose_port,

@@ -1,0 +1,183 @@
+"""The dev_container role's checks of networks and ports (its filter plugin), called directly."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+
+from conftest import ROOT
+
+_SPEC = importlib.util.spec_from_file_location(
+    "dev_container_filters", ROOT / "roles" / "dev_container" / "filter_plugins" / "dev_container.py"
+)
+assert _SPEC is not None
+assert _SPEC.loader is not None
+filters = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(filters)
+
+
+@pytest.mark.parametrize(
+    ("networks", "expected"),
+    [
+        ({"mlops": {"subnet": "172.30.0.0/33"}}, "not an IPv4 network in CIDR form"),
+        ({"mlops": {"subnet": "172.30.0.1/24"}}, "no host bits set"),
+        ({"mlops": {"subnet": "fd00::/64"}}, "not an IPv4 network"),
+        ({"mlops": {"subnet": "172.30.0.0/24", "gateway": "172.31.0.1"}}, "not a host address of"),
+        ({"mlops": {"subnet": "172.30.0.0/24", "gateway": "172.30.0.255"}}, "not a host address of"),
+        ({"mlops": {"gateway": "172.30.0.1"}}, "gateway needs"),
+        ({"mlops": {"subnet": "172.30.0.0/24", "ip_range": "172.30.1.0/25"}}, "is not inside"),
+        ({"mlops": {"driver": "overlay"}}, "not a known network driver"),
+        ({"mlops": {"driver": "macvlan"}}, "needs options.parent"),
+        ({"mlops": {"mtu": 20}}, "mtu must be"),
+        ({"mlops": {"mtu": "1500b"}}, "mtu must be"),
+        ({"mlops": {"internal": "yes"}}, "internal must be true or false"),
+        ({"mlops": {"subnett": "172.30.0.0/24"}}, "unknown keys: subnett"),
+        ({"mlops": {"state": "gone"}}, "state must be present or absent"),
+        ({"mlops": {"ipv6_subnet": "fd00::/64"}}, "enable_ipv6 is not true"),
+        ({"mlops": {"enable_ipv6": True, "ipv6_subnet": "172.30.0.0/24"}}, "not an IPv6 network"),
+        ({"a": {"subnet": "10.10.0.0/16"}, "b": {"subnet": "10.10.5.0/24"}}, "overlaps dev_container_networks['a']"),
+        ({"bad name!": {}}, "not a valid network name"),
+        ({"mlops": "bridge"}, "must be a mapping"),
+        (["mlops"], "must be a mapping of network names"),
+    ],
+)
+def test_bad_networks_are_named(networks, expected):
+    problems = filters.network_problems(networks)
+    assert any(expected in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    "networks",
+    [
+        {"mlops": {"driver": "bridge", "subnet": ""}},
+        {"mlops": {"subnet": "172.30.0.0/24", "gateway": "172.30.0.1", "ip_range": "172.30.0.128/25", "mtu": 1400}},
+        {"mlops": {"subnet": "172.30.0.0/24", "enable_ipv6": True, "ipv6_subnet": "fd00:30::/64"}},
+        {"a": {"subnet": "10.10.0.0/24"}, "b": {"subnet": "10.10.1.0/24"}, "c": None},
+        # An absent network's subnet may be reused by another.
+        {"old": {"subnet": "10.10.0.0/24", "state": "absent"}, "new": {"subnet": "10.10.0.0/24"}},
+        {"lan": {"driver": "macvlan", "options": {"parent": "eth0"}, "subnet": "192.168.50.0/24"}},
+    ],
+)
+def test_good_networks_pass(networks):
+    assert filters.network_problems(networks) == []
+
+
+EXISTING = [
+    {"Name": "bridge", "Id": "a" * 64, "Options": {"com.docker.network.bridge.name": "docker0"},
+     "IPAM": {"Config": [{"Subnet": "172.17.0.0/16", "Gateway": "172.17.0.1"}]}},
+    {"Name": "mlops", "Id": "b" * 64, "Options": {}, "IPAM": {"Config": [{"Subnet": "172.30.0.0/24"}]}},
+    {"Name": "none", "Id": "c" * 64, "IPAM": {"Config": []}},
+]
+ROUTES = [
+    {"dst": "default", "dev": "eth0"},
+    {"dst": "172.17.0.0/16", "dev": "docker0"},
+    {"dst": "172.30.0.0/24", "dev": "br-" + "b" * 12},
+    {"dst": "10.8.0.0/16", "dev": "tun0"},
+    {"dst": "192.168.1.7", "dev": "eth0"},
+]
+
+
+@pytest.mark.parametrize(
+    ("subnet", "expected"),
+    [
+        ("172.17.3.0/24", "overlaps the Docker network 'bridge' (172.17.0.0/16)"),
+        ("10.8.128.0/24", "overlaps the host route to 10.8.0.0/16 (dev tun0)"),
+        ("192.168.1.0/24", "overlaps the host route to 192.168.1.7/32"),
+        ("10.0.0.0/8", "overlaps the host route to 10.8.0.0/16"),
+    ],
+)
+def test_overlaps_with_the_host_are_refused(subnet, expected):
+    problems = filters.network_conflicts({"dev": {"subnet": subnet}}, EXISTING, ROUTES)
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_a_network_does_not_conflict_with_itself():
+    """Changing mlops's own subnet recreates it: its old self and its bridge's route are no conflict."""
+    assert filters.network_conflicts({"mlops": {"subnet": "172.30.0.0/23"}}, EXISTING, ROUTES) == []
+    assert filters.network_conflicts({"mlops": {"subnet": "172.30.9.0/24"}}, EXISTING, ROUTES) == []
+    assert filters.network_conflicts({"mlops": {"subnet": "172.30.9.0/24", "state": "absent"},
+                                      "x": {"subnet": "172.17.0.0/24", "state": "absent"}}, EXISTING, ROUTES) == []
+
+
+def test_proc_routes_are_read_as_ip_gives_them():
+    ipv4 = (
+        "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+        "eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+        "docker0\t000011AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n"
+        "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
+    )
+    ipv6 = (
+        "fd000000000000000000000000000000 40 00000000000000000000000000000000 00 "
+        "00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n"
+        "fe800000000000000000000000000000 40 00000000000000000000000000000000 00 "
+        "00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n"
+        "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+        "fe800000000000000000000000000001 00000400 00000001 00000000 00000003     eth0\n"
+    )
+    assert filters.proc_routes(ipv4, ipv6) == [
+        {"dst": "172.17.0.0/16", "dev": "docker0"},
+        {"dst": "192.0.2.0/24", "dev": "eth0"},
+        {"dst": "fd00::/64", "dev": "eth0"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("ports", "expected"),
+    [
+        ([{"container": 0}], "container must be a port number from 1 to 65535, got '0'"),
+        ([{"container": 8888, "host": 70000}], "host must be a port number from 1 to 65535, got '70000'"),
+        ([{"container": "http"}], "container must be a port number"),
+        ([{"container": True}], "container must be a port number"),
+        ([{"container": 8888}, {"container": 8889, "host": 8888}], "already published by dev_container_ports[0]"),
+        ([{"container": 8888, "address": "0.0.0.0"}, {"container": 1, "host": 8888}], "already published"),
+        ([{"container": 8888, "protocol": "sctp"}], "protocol must be tcp or udp"),
+        ([{"container": 8888, "address": "localhost"}], "is not an IP address"),
+        ([{"container": 8888, "hostport": 1}], "unknown keys: hostport"),
+        ([8888], "must be a mapping"),
+        ({"container": 8888}, "must be a list"),
+    ],
+)
+def test_bad_ports_are_named(ports, expected):
+    problems = filters.port_problems(ports)
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_good_ports_pass():
+    ports = [
+        {"container": 8888},
+        {"container": 8888, "host": 8888, "address": "192.168.1.7"},  # another address: no clash
+        {"container": 6006, "host": "16006", "protocol": "tcp"},
+        {"container": 6006, "host": 16006, "protocol": "udp"},
+        {"container": 9000, "address": "::1"},
+    ]
+    assert filters.port_problems(ports) == []
+
+
+def test_port_forms():
+    port = {"container": 8888, "host": 18888, "address": "::1", "protocol": "tcp"}
+    assert filters.published_port(port) == "[::1]:18888:8888/tcp"
+    assert filters.compose_port({**port, "address": "127.0.0.1"}) == {
+        "target": 8888, "published": "18888", "host_ip": "127.0.0.1", "protocol": "tcp"}
+
+
+def test_devcontainer_schema_refuses_what_vs_code_would():
+    schema = json.loads((ROOT / "roles" / "dev_container" / "files" / "devcontainer.schema.json").read_text())
+    good = {"name": "mlops-dev", "dockerComposeFile": ["../compose.yaml"], "service": "dev",
+            "workspaceFolder": "/home/kim/workspace", "shutdownAction": "none",
+            "customizations": {"vscode": {"extensions": ["ms-python.python"], "settings": {}}}}
+    assert filters.schema_errors(good, schema) == []
+    assert filters.schema_errors({**good, "workspaceFolder": "workspace"}, schema)
+    assert filters.schema_errors({**good, "shutdownAction": "stop"}, schema)
+    assert filters.schema_errors({**good, "servce": "dev"}, schema)
+    assert filters.schema_errors({k: v for k, v in good.items() if k != "service"}, schema)
+    bad_extension = {**good, "customizations": {"vscode": {"extensions": ["not an extension"]}}}
+    assert filters.schema_errors(bad_extension, schema)
+
+
+def test_address_in():
+    assert filters.address_in("172.30.0.10", "172.30.0.0/24")
+    assert not filters.address_in("172.31.0.10", "172.30.0.0/24")
+    assert not filters.address_in("172.30.0.10", "")
+    assert filters.not_addresses(["1.1.1.1", "dns.example.com", "::1"]) == ["dns.example.com"]
