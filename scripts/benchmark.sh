@@ -6,6 +6,8 @@
 #     no-op re-run, a rebuild after a requirements change, and the image's size
 #   - git: converge of the git role on the git scenario's hosts (Debian 12 `store`, 13 `cache`)
 #     and its idempotent re-run
+#   - dev_container: converge of the dev_container role on its scenario's hosts (Debian 12
+#     through the Docker API, 13 through Compose) and its idempotent re-run
 #   - with --suite, the whole test command (scripts/test.sh all) as well
 # Expects .venv on PATH and the test images (`make benchmark` sees to both).
 set -euo pipefail
@@ -87,6 +89,13 @@ git_rerun=$(seconds molecule idempotence -s git)
 git_config_step=$(grep -E 'git : Set the global git configuration -+' .cache/benchmark.log | tail -n1 | grep -oE '[0-9.]+s$' | tr -d s)
 scenario_down git
 
+echo "[benchmark] dev_container scenario: create, prepare (workstation, Docker, the image)" >&2
+scenario_up dev_container
+echo "[benchmark] dev_container converge and re-run" >&2
+dev_converge=$(seconds molecule converge -s dev_container)
+dev_rerun=$(seconds molecule idempotence -s dev_container)
+scenario_down dev_container
+
 suite_line="not measured in this run (\`scripts/benchmark.sh --suite\`)"
 if $suite; then
   echo "[benchmark] whole suite" >&2
@@ -153,6 +162,17 @@ exec\` of a module into the test host here at 1 to 2 s, much less over SSH with 
 
 The re-run is almost all \`docker exec\` round trips (about 30 tasks and 20 loop items per host);
 the settings loop is the largest share because community.general.git_config takes one key a call.
+
+## Development container (molecule/dev_container: the dev_container role alone, Debian 12 and 13 at once)
+
+| What | Time |
+| --- | --- |
+| converge on prepared hosts (networks, compose.yaml, devcontainer.json, the container) | ${dev_converge} s |
+| idempotent re-run (changed=0) | ${dev_rerun} s |
+
+The host checks (engine, networks, routes, paths) are read-only commands that run on every
+re-run; the container itself is compared, not recreated. Debian 12 runs it through the Docker
+API, Debian 13 through \`docker compose\` (a dry run on the re-run).
 MD
 echo "[benchmark] wrote $out" >&2
 cat "$out"

@@ -57,7 +57,27 @@ def test_git_is_set_up_for_this_hosts_workstation_user(host, expected):
     user = expected["user"]
     result = host.run(f"su - {user} -c 'git config --global user.email; git config --global safe.directory'")
     assert result.rc == 0, result.stderr
-    assert result.stdout.split() == [f"{user}@example.com", "/workspace"]
+    assert result.stdout.split() == [f"{user}@example.com", f"/home/{user}/workspace"]
     fact = json.loads(host.file("/etc/ansible/facts.d/git.fact").content_string)
     assert fact["account"] == user
     assert fact["container_home"] == f"/home/{user}"
+
+
+def test_the_development_container_runs_the_image_on_the_workspace(host, expected):
+    """The dev_container step runs the image python_image built, as the workstation user, with
+    the user's workspace at the same path, git's configuration read-only, ports on loopback."""
+    user, workspace = expected["user"], f"/home/{expected['user']}/workspace"
+    info = json.loads(host.check_output("docker inspect mlops-dev"))[0]
+    assert info["State"]["Running"]
+    assert info["Config"]["Image"] == "mlops-dev:3.9"
+    assert "mlops" in info["NetworkSettings"]["Networks"]
+    assert info["HostConfig"]["PortBindings"]["8888/tcp"] == [{"HostIp": "127.0.0.1", "HostPort": "8888"}]
+    script = f"id -un; python --version; touch {workspace}/from-container; git config --global user.email"
+    result = host.run(f"docker exec mlops-dev sh -c '{script}'")
+    assert result.rc == 0, result.stderr
+    name, version, email = result.stdout.split("\n")[:3]
+    assert name == user
+    assert version.startswith("Python 3.9.")
+    assert email == f"{user}@example.com"
+    assert host.file(f"{workspace}/from-container").user == user
+    assert host.file(f"{workspace}/.devcontainer/devcontainer.json").user == user
