@@ -103,6 +103,8 @@ def main() -> None:
         except ValueError as error:
             module.fail_json(msg=str(error))
     secrets = sorted(name for name, value in values.items() if value is not None and is_secret(name))
+    # Kept out of what the module returns (its invocation included), though it is refused.
+    module.no_log_values.update(text_of(values[name]) for name in secrets if values[name] != "")
     if secrets:
         module.fail_json(msg=f"Refusing to set {', '.join(secrets)} through dvc_config: credentials go through "
                              "dvc_remote's secrets option, which keeps them out of output and the project's config.")
