@@ -70,6 +70,10 @@ values:
   description: The settings given, as now in the file (removed ones absent).
   returned: always
   type: dict
+previous:
+  description: The same settings as they were before (absent ones left out).
+  returned: always
+  type: dict
 """
 
 import os
@@ -117,6 +121,7 @@ def main() -> None:
 
     config = read(path)
     before = config.render()
+    previous = config.items()
     for name, value in values.items():
         if value is None:
             config.unset(name)
@@ -136,8 +141,8 @@ def main() -> None:
             "after": "(credentials not shown)\n" if secret_lines else after}
     current = config.items()
     module.exit_json(changed=changed, path=path, diff=diff,
-                     values={name: ("********" if is_secret(name) else current[name])
-                             for name in values if name in current})
+                     values={name: current[name] for name in values if name in current},
+                     previous={name: previous[name] for name in values if name in previous})
 
 
 if __name__ == "__main__":
