@@ -38,13 +38,18 @@ molecule_steps() { # scenario step... -> runs each molecule step in turn, output
 # their removal afterwards.
 scenario_up() { molecule_steps "$1" cleanup destroy create prepare; }
 scenario_down() { molecule_steps "$1" cleanup destroy; }
+# A scenario's converge on fresh, prepared hosts and its idempotent re-run: sets $converge_s and
+# $rerun_s, and leaves the hosts up (scenario_down removes them).
+converge_and_rerun() {
+  echo "[benchmark] $1 scenario: create, prepare" >&2
+  scenario_up "$1"
+  echo "[benchmark] $1 converge and idempotent re-run" >&2
+  converge_s=$(seconds molecule converge -s "$1")
+  rerun_s=$(seconds molecule idempotence -s "$1")
+}
 
-echo "[benchmark] docker scenario: create, prepare" >&2
-scenario_up docker
-echo "[benchmark] converge" >&2
-converge=$(seconds molecule converge -s docker)
-echo "[benchmark] idempotent re-run" >&2
-rerun=$(seconds molecule idempotence -s docker)
+converge_and_rerun docker
+converge=$converge_s rerun=$rerun_s
 scenario_down docker
 
 # python_image: the role alone, through the scenario's inventory, one host at a time.
@@ -81,19 +86,13 @@ for host in python_image-debian-12 python_image-debian-13; do
 done
 scenario_down python_image
 
-echo "[benchmark] git scenario: create, prepare (git server, workstation, Docker)" >&2
-scenario_up git
-echo "[benchmark] git converge and re-run" >&2
-git_converge=$(seconds molecule converge -s git)
-git_rerun=$(seconds molecule idempotence -s git)
+converge_and_rerun git
+git_converge=$converge_s git_rerun=$rerun_s
 git_config_step=$(grep -E 'git : Set the global git configuration -+' .cache/benchmark.log | tail -n1 | grep -oE '[0-9.]+s$' | tr -d s)
 scenario_down git
 
-echo "[benchmark] dev_container scenario: create, prepare (workstation, Docker, the image)" >&2
-scenario_up dev_container
-echo "[benchmark] dev_container converge and re-run" >&2
-dev_converge=$(seconds molecule converge -s dev_container)
-dev_rerun=$(seconds molecule idempotence -s dev_container)
+converge_and_rerun dev_container
+dev_converge=$converge_s dev_rerun=$rerun_s
 scenario_down dev_container
 
 suite_line="not measured in this run (\`scripts/benchmark.sh --suite\`)"

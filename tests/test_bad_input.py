@@ -206,7 +206,7 @@ CASES = {
         "dev_container",
         {**DEV, "dev_container_group_networks": {"a": {"subnet": "10.250.0.0/16"}},
          "dev_container_host_networks": {"b": {"subnet": "10.250.5.0/24"}}},
-        "dev_container_*_networks['b'].subnet",
+        "dev_container_host_networks['b'].subnet",
     ),
     "unknown network driver": (
         "dev_container",

@@ -181,3 +181,33 @@ def test_address_in():
     assert not filters.address_in("172.31.0.10", "172.30.0.0/24")
     assert not filters.address_in("172.30.0.10", "")
     assert filters.not_addresses(["1.1.1.1", "dns.example.com", "::1"]) == ["dns.example.com"]
+
+
+LAYERS = ("dev_container_default_networks", "dev_container_group_networks", "dev_container_host_networks")
+
+
+def layered(group: object, host: object) -> list[str]:
+    default = {"mlops": {"driver": "bridge", "subnet": ""}}
+    return filters.layered_network_problems([list(pair) for pair in zip(LAYERS, (default, group, host), strict=True)])
+
+
+def test_partial_layers_are_checked_once_merged():
+    """A host layer may give only a gateway when the group layer gives the subnet."""
+    assert layered({"mlops": {"subnet": "172.30.0.0/24"}}, {"mlops": {"gateway": "172.30.0.1"}}) == []
+
+
+@pytest.mark.parametrize(
+    ("group", "host", "expected"),
+    [
+        ({"mlops": {"subnet": "172.30.0.0/24"}}, {"mlops": {"gateway": "172.31.0.1"}},
+         "dev_container_host_networks['mlops'].gateway 172.31.0.1 is not a host address of "
+         "dev_container_group_networks['mlops'].subnet"),
+        ({"a": {"subnet": "10.250.0.0/16"}}, {"b": {"subnet": "10.250.5.0/24"}},
+         "dev_container_host_networks['b'].subnet 10.250.5.0/24 overlaps dev_container_group_networks['a']"),
+        ({"mlops": {"driver": "overlay"}}, {}, "dev_container_group_networks['mlops'].driver 'overlay'"),
+        (["mlops"], {}, "dev_container_group_networks must be a mapping"),
+    ],
+)
+def test_layered_problems_name_the_layer_at_fault(group, host, expected):
+    problems = layered(group, host)
+    assert any(expected in problem for problem in problems), problems

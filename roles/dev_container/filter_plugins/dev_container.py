@@ -141,6 +141,47 @@ def network_problems(networks: Any, variable: str = "dev_container_networks") ->
     return problems
 
 
+def _deep_merge(base: dict[str, Any], layer: dict[str, Any]) -> dict[str, Any]:
+    """As Ansible's combine(recursive=true): mappings merge key by key, anything else replaces."""
+    merged = dict(base)
+    for key, value in layer.items():
+        merged[key] = (_deep_merge(merged[key], value) if isinstance(merged.get(key), dict) and isinstance(value, dict)
+                       else value)
+    return merged
+
+
+_MARK = "\x00"
+_MARKED = re.compile(r"\x00\['([^']*)'\](?:\.(\w+))?")
+
+
+def layered_network_problems(layers: Any) -> list[str]:
+    """What is wrong with the networks the layers give once merged, each problem naming the layer
+    that set the value at fault: [[variable name, layer], ...], lowest layer first.
+
+    A layer may be partial (a host layer giving only a gateway, the group layer the subnet), so
+    the merged result is what is checked, not each layer alone."""
+    problems = [f"{name} must be a mapping of network names to settings"
+                for name, layer in layers if not isinstance(layer, dict)]
+    if problems:
+        return problems
+    merged: dict[str, Any] = {}
+    for _, layer in layers:
+        merged = _deep_merge(merged, layer)
+
+    def layer_of(network: str, key: str | None) -> str:
+        setting = [name for name, layer in layers if network in layer
+                   and (key is None or (isinstance(layer[network], dict) and key in layer[network]))]
+        if not setting:  # a key filled in by a default, e.g. a driver left unset
+            setting = [name for name, layer in layers if network in layer]
+        return setting[-1]
+
+    def named(match: re.Match[str]) -> str:
+        network, key = match.group(1), match.group(2)
+        return f"{layer_of(network, key)}['{network}']" + (f".{key}" if key else "")
+
+    return [_MARKED.sub(named, problem) for problem in network_problems(merged, _MARK)]
+
+
 def _bridge_of(network: dict[str, Any]) -> str:
     options = network.get("Options") or {}
     return options.get("com.docker.network.bridge.name") or "br-" + str(network.get("Id", ""))[:12]
@@ -301,6 +342,7 @@ class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
             "dev_container_network_problems": network_problems,
+            "dev_container_layered_network_problems": layered_network_problems,
             "dev_container_network_conflicts": network_conflicts,
             "dev_container_port_problems": port_problems,
             "dev_container_proc_routes": proc_routes,
