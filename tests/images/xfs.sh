@@ -9,13 +9,14 @@ image=$cache/xfs.img
 mount_point=$cache/xfs
 log() { printf '[xfs] %s\n' "$*" >&2; }
 
+[ "$(id -u)" = 0 ] || { log "needs root (mkfs.xfs, mount -o loop); run: sudo $0"; exit 1; }
 mkdir -p "$mount_point"
 if mountpoint -q "$mount_point"; then
   log "$mount_point is mounted ($(stat -f -c %T "$mount_point"))"
   exit 0
 fi
 if [ ! -f "$image" ]; then
-  truncate -s 2G "$image"
+  truncate -s 4G "$image"
   mkfs.xfs -q -m reflink=1 "$image"
 fi
 mount -o loop "$image" "$mount_point"
