@@ -9,11 +9,11 @@ module: dvc_config
 short_description: Set or unset DVC settings at system, global, project or local scope
 description:
   - Edits the configuration file of one scope the way C(dvc config [--system|--global|--local])
-    would, without running DVC: only the lines of the given keys change; comments, order and
+    would, without running DVC - only the lines of the given keys change; comments, order and
     other keys stay.
   - Reports the file it wrote, with a diff. The file is replaced whole through a new file that
     has its final mode from the start.
-  - Credentials (remote options such as C(password) or C(secret_access_key)) are refused: O(values)
+  - Credentials (remote options such as C(password) or C(secret_access_key)) are refused - O(values)
     is not a secret option, so Ansible would show them. Set them with M(dvc_remote)'s C(secrets)
     option, which keeps them out of every output and out of the project's C(.dvc/config).
   - Run it as the user whose configuration it is for the C(global) scope (C(become_user)).

@@ -12,7 +12,7 @@ description:
     reflink (C(FICLONE), a copy-on-write clone), a hard link and a symbolic link, the way
     C(dvc checkout) would. Every file it makes is removed before it returns, also on failure.
   - Reports what works and the type DVC's C(cache.type) should use, in DVC's order of
-    preference: C(reflink) where the filesystem clones; else C(hardlink) when both are on one
+    preference - C(reflink) where the filesystem clones; else C(hardlink) when both are on one
     filesystem and the cache is not shared (a hard-linked file edited in place would change
     the cache's copy for everyone); else C(symlink); C(copy) only when nothing else works.
   - Run it as the user who will run DVC (C(become_user)), so that permissions count too.

@@ -9,14 +9,14 @@ module: dvc_remote
 short_description: Manage a DVC remote and its credentials without putting them in git
 description:
   - Does what C(dvc remote add/modify/remove/default) do, by editing the configuration files
-    directly: the remote's URL and options go into the project's C(.dvc/config) (committed, shared
+    directly. The remote's URL and options go into the project's C(.dvc/config) (committed, shared
     with the team) or its C(.dvc/config.local); its credentials go only into C(.dvc/config.local)
     or the user's global configuration, written with mode 0600.
   - A credential given among O(options) is refused, and so is a credential already present in the
-    project's C(.dvc/config): that file is committed to git.
+    project's C(.dvc/config) - that file is committed to git.
   - The remote's section holds exactly O(url), O(options) and, in the credentials' file,
-    O(secrets): options set earlier and no longer listed are removed.
-  - Credentials are never shown: not in the result, not in the diff, not on a command line.
+    O(secrets) - options set earlier and no longer listed are removed.
+  - Credentials are never shown - not in the result, not in the diff, not on a command line.
   - Run it as the user who owns the project (C(become_user)).
 options:
   repo:
