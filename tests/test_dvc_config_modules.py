@@ -145,7 +145,12 @@ def test_remote_with_credentials_keeps_them_out_of_git_and_output(repo):
         "region": "us-east-1",
     }
     assert project["core"]["remote"] == "storage"
-    assert local['remote "storage"'] == {"access_key_id": "AKIAEXAMPLE", "secret_access_key": SECRET}
+    # The url again beside the credentials: a complete remote for commits whose .dvc/config lacks it.
+    assert local['remote "storage"'] == {
+        "url": "s3://datasets/mlops",
+        "access_key_id": "AKIAEXAMPLE",
+        "secret_access_key": SECRET,
+    }
     assert (repo / ".dvc" / "config.local").stat().st_mode & 0o777 == 0o600
     assert SECRET not in result["_output"]
     assert "********" in result["_output"]  # the diff, masked

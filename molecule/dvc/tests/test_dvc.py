@@ -110,9 +110,10 @@ def test_a_fresh_clone_pulls_identical_data(host, project, remote):
     assert host.file(f"{fresh}-cache/files/md5").is_directory  # pulled, not read from the project's cache
 
 
-def remote_files(host, directory: str) -> set[str]:
-    out = checked(host.run(f"cd {directory} && find . -type f"))
-    return set(out.split())
+def remote_files(host, directory: str) -> set[tuple[str, int]]:
+    """(path, size) of every file: an object cut short by the kill would differ in size."""
+    out = checked(host.run(f"find {directory} -type f -printf '%P %s\\n'"))
+    return {(path, int(size)) for path, size in (line.split() for line in out.splitlines())}
 
 
 def test_the_interrupted_migration_was_completed_by_the_rerun(host, project):

@@ -178,10 +178,13 @@ def main() -> None:
         secrets = {k: _text(v) for k, v in p["secrets"].items()}
         other = "local" if p["scope"] == "project" else "project"
         _exact_section(files[p["scope"]], prefix, plain if p["secrets_scope"] != p["scope"] else {**plain, **secrets})
-        # The remote's plain settings live in one file only; credentials in their own.
-        _exact_section(files[other], prefix, secrets if p["secrets_scope"] == other else {})
+        # The remote's plain settings live in one file; credentials in their own, with the url
+        # again: DVC reads that file with every commit's .dvc/config (status/fetch/push -A), and
+        # credentials alone are an invalid remote ("expected 'url'") in commits older than it.
+        secret_section = {"url": p["url"], **secrets} if secrets else {}
+        _exact_section(files[other], prefix, secret_section if p["secrets_scope"] == other else {})
         if p["secrets_scope"] == "global":
-            _exact_section(files["global"], prefix, secrets)
+            _exact_section(files["global"], prefix, secret_section)
         if p["default"]:
             files[p["scope"]].set("core.remote", name)
 
