@@ -43,7 +43,7 @@ def test_the_development_image_runs_as_this_hosts_workstation_user(host, expecte
     """group_vars map the image's user onto the workstation user of each host."""
     result = host.run(
         f"su -s /bin/sh {expected['user']} -c "
-        "'docker run --rm mlops-dev:3.9 sh -c \"id -un; id -u; python --version; python -c \\\"import toolz\\\"\"'"
+        '\'docker run --rm mlops-dev:3.9 sh -c "id -un; id -u; python --version; python -c \\"import toolz\\""\''
     )
     assert result.rc == 0, result.stderr
     name, uid, version = result.stdout.split("\n")[:3]
