@@ -14,9 +14,11 @@ setup:
 prereqs:
 	scripts/test-prereqs.sh
 
-# The local molecule images (rebuilt only when their recipe changed).
+# The local molecule images (rebuilt only when their recipe changed) and the XFS file system
+# molecule/dvc bind-mounts (made and mounted once).
 images: prereqs
 	tests/images/build.sh
+	tests/images/xfs.sh
 
 lint: setup
 	scripts/test.sh lint

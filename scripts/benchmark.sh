@@ -8,6 +8,7 @@
 #     and its idempotent re-run
 #   - dev_container: converge of the dev_container role on its scenario's hosts (Debian 12
 #     through the Docker API, 13 through Compose) and its idempotent re-run
+#   - dvc: scripts/benchmark_dvc.sh (converge, re-run, `dvc checkout` of 1 GiB per link type)
 #   - with --suite, the whole test command (scripts/test.sh all) as well
 # Expects .venv on PATH and the test images (`make benchmark` sees to both).
 set -euo pipefail
@@ -174,4 +175,5 @@ re-run; the container itself is compared, not recreated. Debian 12 runs it throu
 API, Debian 13 through \`docker compose\` (a dry run on the re-run).
 MD
 echo "[benchmark] wrote $out" >&2
+scripts/benchmark_dvc.sh >/dev/null
 cat "$out"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What the test suite needs besides .venv: a Docker engine that answers, debootstrap to build
-# the test images, and rsync (molecule's docker driver). As root on Debian they are installed
-# and dockerd is started when no engine answers (a machine without systemd, as in CI);
-# otherwise this says what is missing.
+# the test images, rsync (molecule's docker driver), openssl and xfsprogs. As root on Debian
+# they are installed and dockerd is started when no engine answers (a machine without systemd,
+# as in CI); otherwise this says what is missing.
 set -euo pipefail
 log() { printf '[prereqs] %s\n' "$*"; }
 
@@ -12,6 +12,8 @@ docker info >/dev/null 2>&1 || command -v dockerd >/dev/null || missing+=(docker
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v rsync >/dev/null || missing+=(rsync)
 command -v openssl >/dev/null || missing+=(openssl)
+# mkfs.xfs: the reflink-capable file system of molecule/dvc (tests/images/xfs.sh).
+command -v mkfs.xfs >/dev/null || missing+=(xfsprogs)
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | grep .) || true
 
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,4 +1,4 @@
-"""Bad settings for the workstation, docker, python_image, git and dev_container roles are refused before anything
+"""Bad settings for the workstation, docker, python_image, git, dev_container and dvc roles are refused before anything
 changes, with a message that names the variable at fault.
 
 Each case applies the role in check mode to this machine: even a validation that let the bad
@@ -21,7 +21,6 @@ SECRET = "pr0xy-s3cret-canary"
 PRIVATE_KEY = (
     f"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA{SECRET}\n-----END OPENSSH PRIVATE KEY-----\n"
 )
-
 
 
 def a_routed_subnet() -> str:
@@ -204,8 +203,11 @@ CASES = {
     ),
     "two networks overlapping each other": (
         "dev_container",
-        {**DEV, "dev_container_group_networks": {"a": {"subnet": "10.250.0.0/16"}},
-         "dev_container_host_networks": {"b": {"subnet": "10.250.5.0/24"}}},
+        {
+            **DEV,
+            "dev_container_group_networks": {"a": {"subnet": "10.250.0.0/16"}},
+            "dev_container_host_networks": {"b": {"subnet": "10.250.5.0/24"}},
+        },
         "dev_container_host_networks['b'].subnet",
     ),
     "unknown network driver": (
@@ -231,12 +233,65 @@ CASES = {
     "relative workspace": ("dev_container", {"dev_container_workspace": "workspace"}, "dev_container_workspace"),
     "fixed address outside the subnet": (
         "dev_container",
-        {**DEV, "dev_container_host_networks": {"mlops": {"subnet": "172.30.0.0/24"}},
-         "dev_container_ipv4_address": "172.30.1.5"},
+        {
+            **DEV,
+            "dev_container_host_networks": {"mlops": {"subnet": "172.30.0.0/24"}},
+            "dev_container_ipv4_address": "172.30.1.5",
+        },
         "dev_container_ipv4_address",
     ),
     "ports not a list": ("dev_container", {**DEV, "dev_container_ports": "8888:8888"}, "dev_container_ports"),
     "unknown container state": ("dev_container", {**DEV, "dev_container_state": "running"}, "dev_container_state"),
+    "unknown DVC remote type": (
+        "dvc",
+        {"dvc_host_remotes": {"nas": {"type": "ftp", "url": "ftp://nas.example.com/dvc"}}},
+        "dvc_host_remotes[nas].type",
+    ),
+    "s3 remote without a bucket": (
+        "dvc",
+        {"dvc_group_remotes": {"store": {"type": "s3", "url": "s3:///datasets"}}},
+        "dvc_group_remotes[store].url",
+    ),
+    "relative DVC cache directory": ("dvc", {"dvc_cache_dir": "dvc-cache"}, "dvc_cache_dir"),
+    "DVC cache type outside the set": ("dvc", {"dvc_cache_type": "hardcopy"}, "dvc_cache_type"),
+    "DVC secret in project scope (options)": (
+        "dvc",
+        {
+            "dvc_host_remotes": {
+                "store": {"type": "s3", "url": "s3://bucket/dvc", "options": {"secret_access_key": SECRET}}
+            }
+        },
+        "dvc_host_remotes[store].options.secret_access_key",
+    ),
+    "DVC secret in project scope (secrets_scope)": (
+        "dvc",
+        {
+            "dvc_host_remotes": {
+                "store": {
+                    "type": "s3",
+                    "url": "s3://bucket/dvc",
+                    "secrets_scope": "project",
+                    "secrets": {"secret_access_key": SECRET},
+                }
+            }
+        },
+        "dvc_host_remotes[store].secrets_scope",
+    ),
+    "DVC project path that is a file": (
+        "dvc",
+        {"dvc_projects": [{"path": "/etc/hostname", "owner": "root"}]},
+        "dvc_projects",
+    ),
+    "DVC project with an undefined remote": (
+        "dvc",
+        {"dvc_projects": [{"path": "/tmp", "owner": "root", "remotes": ["nowhere"]}]},
+        "dvc_projects[0].remotes",
+    ),
+    "shared DVC cache without a group": (
+        "dvc",
+        {"dvc_cache_dir": "/srv/dvc-cache", "dvc_cache_shared": True},
+        "dvc_cache_group",
+    ),
 }
 
 
@@ -266,6 +321,17 @@ GOOD = {
         **DEV,
         "dev_container_host_networks": {"mlops": {"subnet": "10.251.0.0/24", "gateway": "10.251.0.1"}},
         "dev_container_https_proxy": f"http://proxy-user:{SECRET}@127.0.0.1:3128",
+    },
+    "good dvc with an s3 secret": {
+        "test_role": "dvc",
+        "dvc_host_remotes": {
+            "store": {
+                "type": "s3",
+                "url": "s3://bucket/dvc",
+                "options": {"endpointurl": "https://s3.example.com"},
+                "secrets": {"secret_access_key": SECRET},
+            }
+        },
     },
     "good docker with a proxy password": {
         "test_role": "docker",

@@ -43,7 +43,7 @@ def test_the_development_image_runs_as_this_hosts_workstation_user(host, expecte
     """group_vars map the image's user onto the workstation user of each host."""
     result = host.run(
         f"su -s /bin/sh {expected['user']} -c "
-        "'docker run --rm mlops-dev:3.9 sh -c \"id -un; id -u; python --version; python -c \\\"import toolz\\\"\"'"
+        '\'docker run --rm mlops-dev:3.9 sh -c "id -un; id -u; python --version; python -c \\"import toolz\\""\''
     )
     assert result.rc == 0, result.stderr
     name, uid, version = result.stdout.split("\n")[:3]
@@ -81,3 +81,9 @@ def test_the_development_container_runs_the_image_on_the_workspace(host, expecte
     assert email == f"{user}@example.com"
     assert host.file(f"{workspace}/from-container").user == user
     assert host.file(f"{workspace}/.devcontainer/devcontainer.json").user == user
+
+
+def test_dvc_runs_for_this_hosts_workstation_user(host, expected):
+    result = host.run(f"sudo -u {expected['user']} -H dvc doctor")
+    assert result.rc == 0, result.stderr
+    assert "DVC version: 3." in result.stdout

@@ -189,26 +189,8 @@ def test_the_same_clones_work_in_a_container_with_the_prepared_mounts(host, fact
         as_ada(host, f"SSH_AUTH_SOCK={agent} ssh-agent -k >/dev/null 2>&1; pkill -u ada ssh-agent; rm -f {agent}")
 
 
-# Walks the file system for the token, given to the script hex-encoded so that no command line
-# holds it. Skipped: kernel file systems, and apt's and the scenario's read-only caches.
-FIND_TOKEN = r"""
-import os, stat, sys
-token = bytes.fromhex(sys.argv[1])
-skip = ("/proc", "/sys", "/dev", "/var/cache/apt/archives", "/opt/molecule")
-for root, dirs, files in os.walk("/"):
-    dirs[:] = [d for d in dirs if os.path.join(root, d) not in skip]
-    for name in files:
-        path = os.path.join(root, name)
-        try:
-            st = os.lstat(path)
-            if not stat.S_ISREG(st.st_mode):
-                continue
-            with open(path, "rb") as handle:
-                if token in handle.read():
-                    print(path, oct(stat.S_IMODE(st.st_mode)), st.st_uid)
-        except OSError:
-            pass
-"""
+# molecule/shared/find_secret.py: files holding a secret, with their mode and owner.
+FIND_TOKEN = (Path(__file__).parents[2] / "shared" / "find_secret.py").read_text()
 
 
 def test_the_token_is_in_no_file_but_the_0600_store(host):
