@@ -8,7 +8,7 @@
 #     and its idempotent re-run
 #   - dev_container: converge of the dev_container role on its scenario's hosts (Debian 12
 #     through the Docker API, 13 through Compose) and its idempotent re-run
-#   - dvc: scripts/benchmark_dvc.sh (converge, re-run, `dvc checkout` of 1 GiB per link type)
+#   - dvc: scripts/benchmark_dvc.sh (`dvc checkout` of 1 GiB per link type against copy)
 #   - with --suite, the whole test command (scripts/test.sh all) as well
 # Expects .venv on PATH and the test images (`make benchmark` sees to both).
 set -euo pipefail
