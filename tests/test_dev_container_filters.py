@@ -211,3 +211,58 @@ def test_partial_layers_are_checked_once_merged():
 def test_layered_problems_name_the_layer_at_fault(group, host, expected):
     problems = layered(group, host)
     assert any(expected in problem for problem in problems), problems
+
+
+# /proc/net/tcp and tcp6 as the kernel prints them: sshd on 0.0.0.0:22, something on
+# 127.0.0.1:8888, a connected (not listening) socket to port 8080, and [::]:6006.
+PROC_TCP = """  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0
+   1: 0100007F:22B8 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 2 1 0 100 0 0 10 0
+   2: 0100007F:9C40 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000        0 3 1 0 100 0 0 10 0
+"""
+PROC_TCP6 = """  sl  local_address                         remote_address                        st tx_queue rx_queue
+   0: 00000000000000000000000000000000:1776 00000000000000000000000000000000:0000 0A 00000000:00000000
+"""
+
+
+def test_proc_listeners_reads_listening_sockets_only():
+    listeners = filters.proc_listeners({"tcp": PROC_TCP, "tcp6": PROC_TCP6, "udp": ""})
+    assert listeners == [
+        {"address": "0.0.0.0", "port": 22, "protocol": "tcp"},
+        {"address": "127.0.0.1", "port": 8888, "protocol": "tcp"},
+        {"address": "::", "port": 6006, "protocol": "tcp"},
+    ]
+
+
+def port(host, address="127.0.0.1", protocol="tcp"):
+    return {"container": host, "host": host, "address": address, "protocol": protocol}
+
+
+@pytest.mark.parametrize(
+    ("published", "clash"),
+    [
+        (port(8888), "127.0.0.1:8888/tcp"),  # the same address
+        (port(22), "0.0.0.0:22/tcp"),  # a listener on every address
+        (port(6006), ":::6006/tcp"),  # IPv6's wildcard takes IPv4 too
+        (port(8888, "0.0.0.0"), "127.0.0.1:8888/tcp"),  # publishing on every address
+        (port(8080), None),  # only a connection's far end
+        (port(8888, "192.0.2.7"), None),  # another address
+        (port(8888, protocol="udp"), None),  # another protocol
+    ],
+)
+def test_port_conflicts(published, clash):
+    listeners = filters.proc_listeners({"tcp": PROC_TCP, "tcp6": PROC_TCP6})
+    problems = filters.port_conflicts([published], listeners)
+    if clash is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1
+        assert problems[0].startswith("dev_container_ports[0] publishes")
+        assert f"already listens on {clash}" in problems[0]
+
+
+def test_the_containers_own_ports_are_no_conflict():
+    listeners = filters.proc_listeners({"tcp": PROC_TCP})
+    own = {"8888/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8888"}]}
+    assert filters.port_conflicts([port(8888)], listeners, own) == []
+    assert filters.port_conflicts([port(8888)], listeners, None) != []

@@ -300,6 +300,59 @@ def port_problems(ports: Any, default_address: str = "127.0.0.1", variable: str 
     return problems
 
 
+def _proc_address(field: str) -> tuple[str, int]:
+    """'0100007F:22B8' (or 32 hex digits of IPv6) from /proc/net/tcp -> ('127.0.0.1', 8888)."""
+    hex_address, hex_port = field.split(":")
+    raw = bytes.fromhex(hex_address)
+    # The kernel prints each 32-bit word in host (little-endian) order.
+    words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    return str(ipaddress.ip_address(words)), int(hex_port, 16)
+
+
+def proc_listeners(tables: Any) -> list[dict[str, Any]]:
+    """The sockets listening on the host, from {protocol: text} of /proc/net/{tcp,tcp6,udp,udp6}."""
+    listeners = []
+    for name, text in (tables or {}).items():
+        protocol = "udp" if str(name).startswith("udp") else "tcp"
+        for line in str(text or "").splitlines()[1:]:
+            fields = line.split()
+            # TCP: LISTEN (0A); UDP: any bound socket without a peer (07, "close").
+            if len(fields) < 4 or fields[3] != ("0A" if protocol == "tcp" else "07"):
+                continue
+            try:
+                address, port = _proc_address(fields[1])
+            except ValueError:
+                continue
+            listeners.append({"address": address, "port": port, "protocol": protocol})
+    return listeners
+
+
+def port_conflicts(ports: Any, listeners: Any, own: Any = None, variable: str = "dev_container_ports") -> list[str]:
+    """Published ports (filled in) that another program already listens on, on this host.
+
+    own: the PortBindings of the role's container as `docker inspect` gives them (its own
+    ports are not a conflict)."""
+    owned = set()
+    for key, bindings in (own or {}).items():
+        protocol = str(key).partition("/")[2]
+        for binding in bindings or []:
+            owned.add((int(binding.get("HostPort") or 0), protocol or "tcp"))
+    wildcards = ("0.0.0.0", "::")
+    problems = []
+    for index, port in enumerate(ports if isinstance(ports, list) else []):
+        host, protocol, address = int(port["host"]), port.get("protocol", "tcp"), str(port["address"])
+        if (host, protocol) in owned:
+            continue
+        for listener in listeners or []:
+            if listener["port"] != host or listener["protocol"] != protocol:
+                continue
+            if address in wildcards or listener["address"] in wildcards or listener["address"] == address:
+                problems.append(f"{variable}[{index}] publishes {address}:{host}/{protocol}, but something on this "
+                                f"host already listens on {listener['address']}:{host}/{protocol}")
+                break
+    return problems
+
+
 def compose_port(port: dict[str, Any]) -> dict[str, Any]:
     """A filled-in port as a compose file's long syntax."""
     return {"target": int(port["container"]), "published": str(port["host"]), "host_ip": str(port["address"]),
@@ -346,6 +399,8 @@ class FilterModule:
             "dev_container_network_conflicts": network_conflicts,
             "dev_container_port_problems": port_problems,
             "dev_container_proc_routes": proc_routes,
+            "dev_container_proc_listeners": proc_listeners,
+            "dev_container_port_conflicts": port_conflicts,
             "dev_container_address_in": address_in,
             "dev_container_not_addresses": not_addresses,
             "dev_container_compose_port": compose_port,
