@@ -210,6 +210,21 @@ CASES = {
         },
         "dev_container_host_networks['b'].subnet",
     ),
+    "repository URL with a password": (
+        "git",
+        {"git_repositories": [{"repo": f"https://ada:{SECRET}@git.example.com/mlops.git", "dest": "/srv/mlops"}]},
+        "git_repositories",
+    ),
+    "repository with a relative destination": (
+        "git",
+        {"git_repositories": [{"repo": "https://git.example.com/mlops.git", "dest": "mlops"}]},
+        "git_repositories",
+    ),
+    "extra host that is not an IP address": (
+        "dev_container",
+        {**DEV, "dev_container_extra_hosts": {"git.example.com": "git-server"}},
+        "dev_container_extra_hosts",
+    ),
     "unknown network driver": (
         "dev_container",
         {**DEV, "dev_container_host_networks": {"mlops": {"driver": "overlay"}}},

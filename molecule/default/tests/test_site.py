@@ -1,17 +1,27 @@
 """site.yml on two workstations: each host's overrides land on that host only, and the
-workstation user can run containers."""
+workstation user works in the development container end to end: clones with the configured
+credential, pulls the data from the team's DVC remote through the shared cache, and runs the
+project's Python 3.9 code on it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shlex
+from pathlib import Path
 
 import pytest
 
 # What molecule.yml's host_vars set on each host; the other host must keep the defaults.
 EXPECTED = {
-    "debian-12": {"user": "alice", "uid": 2001, "other": "bob", "max_size": "50m"},
-    "debian-13": {"user": "bob", "uid": 2002, "other": "alice", "max_size": "10m"},
+    "debian-12": {"user": "alice", "uid": 2001, "other": "bob", "max_size": "50m", "cache": "/srv/dvc-cache",
+                  "remotes": ["team"]},
+    "debian-13": {"user": "bob", "uid": 2002, "other": "alice", "max_size": "10m", "cache": "/mnt/data/dvc-cache",
+                  "remotes": ["scratch", "team"]},
 }
+DATASET = (Path(__file__).resolve().parent.parent / "files" / "dataset.csv").read_bytes()
+DATASET_MD5 = hashlib.md5(DATASET).hexdigest()  # DVC's content address
+REPOSITORY = "https://git.molecule.test/git/mlops.git"
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +97,69 @@ def test_dvc_runs_for_this_hosts_workstation_user(host, expected):
     result = host.run(f"sudo -u {expected['user']} -H dvc doctor")
     assert result.rc == 0, result.stderr
     assert "DVC version: 3." in result.stdout
+
+
+def in_container(host, script: str, workdir: str | None = None, env: dict | None = None):
+    """A shell command in the development container, as its (the workstation's) user."""
+    options = [f"-w {shlex.quote(workdir)}"] if workdir else []
+    options += [f"-e {shlex.quote(f'{key}={value}')}" for key, value in (env or {}).items()]
+    return host.run(f"docker exec {' '.join(options)} mlops-dev sh -c {shlex.quote(script)}")
+
+
+def test_the_project_was_cloned_with_the_users_credential(host, expected):
+    """The git step cloned the team's repository into the workspace, as the user."""
+    project = host.file(f"/home/{expected['user']}/workspace/mlops")
+    assert project.is_directory
+    assert project.user == expected["user"]
+    assert host.file(f"{project.path}/data/dataset.csv.dvc").exists
+
+
+def test_a_clone_inside_the_container_uses_the_credential_and_fails_without(host):
+    ok = in_container(host, f"rm -rf /tmp/clone && git clone -q {REPOSITORY} /tmp/clone && git -C /tmp/clone log")
+    assert ok.rc == 0, ok.stderr
+    assert "mlops project" in ok.stdout
+    # The same clone with the credential helper reset and no prompt: the server refuses it.
+    refused = in_container(
+        host,
+        f"rm -rf /tmp/refused && git -c credential.helper= clone -q {REPOSITORY} /tmp/refused",
+        env={"GIT_TERMINAL_PROMPT": "0"},
+    )
+    assert refused.rc != 0
+    assert "could not read Username" in refused.stderr or "Authentication failed" in refused.stderr, refused.stderr
+
+
+def test_each_project_has_its_hosts_cache_and_remotes(host, expected):
+    """The cache directory and the extra remote of debian-13's host_vars are on debian-13 only."""
+    project = f"/home/{expected['user']}/workspace/mlops"
+    result = host.run(f"cd {project} && sudo -u {expected['user']} -H dvc config cache.dir && "
+                      f"sudo -u {expected['user']} -H dvc remote list")
+    assert result.rc == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == expected["cache"]
+    assert sorted(line.split()[0] for line in lines[1:]) == expected["remotes"]
+    assert host.file(expected["cache"]).is_directory
+
+
+def test_dvc_pull_in_the_container_and_the_code_runs_on_the_data(host, expected):
+    """dvc pull from the team's remote (the default) inside the container, then the project's code
+    on Python 3.9 with its requirements: the data is the team's, byte for byte."""
+    project = f"/home/{expected['user']}/workspace/mlops"
+    pulled = in_container(host, "dvc pull", workdir=project)
+    assert pulled.rc == 0, pulled.stdout + pulled.stderr
+    run = in_container(host, "python train.py", workdir=project)
+    assert run.rc == 0, run.stderr
+    version, md5, rows, _ = run.stdout.split(" ", 3)
+    assert version.startswith("3.9.")
+    assert md5 == DATASET_MD5
+    assert int(rows) == DATASET.count(b"\n") - 1
+
+
+def test_the_data_is_seen_through_the_shared_cache(host, expected):
+    """The workspace's file is the cache's object (a link, not a copy), and the host sees it too."""
+    project = f"/home/{expected['user']}/workspace/mlops"
+    in_container(host, "dvc pull", workdir=project)
+    obj = f"{expected['cache']}/files/md5/{DATASET_MD5[:2]}/{DATASET_MD5[2:]}"
+    assert host.file(obj).exists
+    same = host.run(f"python3 -c 'import os,sys; print(os.path.samefile(sys.argv[1], sys.argv[2]))' "
+                    f"{project}/data/dataset.csv {obj}")
+    assert same.stdout.strip() == "True", same.stderr

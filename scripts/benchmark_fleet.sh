@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# The whole site (site.yml) on a fleet: N fresh workstations at once (Debian 12 systemd
+# containers, as molecule's), for each N given (default 1 4 8), wall time of the cold run per N;
+# then, on the N=1 host, the warm re-run (changed=0 expected) and its time. Writes the fleet
+# section of docs/benchmarks.md.
+#   scripts/benchmark_fleet.sh [N ...]
+# Expects .venv on PATH and the test images (`make benchmark` sees to both). Each host gets
+# its own apt and pip caches, hard-linked from the warm ones the test suite keeps (shared
+# packages without one host's apt lock holding up the others).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export NO_COLOR=1 PY_COLORS=0 ANSIBLE_NOCOLOR=1 ANSIBLE_PIPELINING=1
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(1 4 8)
+out=docs/benchmarks.md
+cache=${HOME}/.cache/mlops-molecule
+work=.cache/fleet
+log=.cache/benchmark-fleet.log
+image=mlops-molecule:debian-12
+mkdir -p "$work" docs
+: >"$log"
+
+caps=(CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE
+  NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO
+  SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_TIME SYS_TTY_CONFIG MKNOD
+  LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM
+  BLOCK_SUSPEND AUDIT_READ)
+
+hosts_of() { # n -> names
+  local i
+  for i in $(seq 1 "$1"); do printf 'fleet-%02d\n' "$i"; done
+}
+
+remove_hosts() {
+  docker ps -aq --filter label=mlops-benchmark=fleet | xargs -r docker rm -f >/dev/null
+  rm -rf "$work"/hosts
+}
+
+start_hosts() { # n
+  local name args cap
+  mkdir -p "$work/hosts"
+  for name in $(hosts_of "$1"); do
+    mkdir -p "$work/hosts/$name"
+    # Hard links: the packages are shared on disk, each host has its own directory (and lock).
+    cp -al "$cache/apt/debian-12" "$work/hosts/$name/apt"
+    cp -al "$cache/pip/debian-12" "$work/hosts/$name/pip" 2>/dev/null || mkdir -p "$work/hosts/$name/pip"
+    args=(--detach --name "$name" --hostname "$name" --label mlops-benchmark=fleet
+      --cgroupns host --volume /sys/fs/cgroup:/sys/fs/cgroup:rw
+      --tmpfs /run --tmpfs /run/lock --tmpfs /var/lib/docker:rw,exec,dev,suid,size=8g
+      --volume "$PWD/$work/hosts/$name/apt:/var/cache/apt/archives:rw"
+      --volume "$PWD/$work/hosts/$name/pip:/root/.cache/pip:rw"
+      --volume "$cache/mlops-debootstrap-bullseye.tar:/opt/molecule/mlops-debootstrap-bullseye.tar:ro"
+      --security-opt seccomp=unconfined --security-opt apparmor=unconfined)
+    for cap in "${caps[@]}"; do args+=(--cap-add "$cap"); done
+    docker run "${args[@]}" "$image" /lib/systemd/systemd >/dev/null
+  done
+}
+
+write_inventory() { # n
+  local name ca
+  {
+    echo "all:"
+    echo "  children:"
+    echo "    workstations:"
+    echo "      hosts:"
+    for name in $(hosts_of "$1"); do echo "        $name: {}"; done
+    echo "      vars:"
+    echo "        ansible_connection: community.docker.docker"
+    echo "        ansible_python_interpreter: /usr/bin/python3"
+    echo "        workstation_user_name: alice"
+    echo "        python_image_base_source: archive"
+    echo "        python_image_base_image: mlops-debootstrap:bullseye"
+    echo "        python_image_base_archive: /opt/molecule/mlops-debootstrap-bullseye.tar"
+    echo "        python_image_base_archive_remote_src: true"
+    echo "        python_image_requirements: [toolz==1.0.0]"
+    echo "        workstation_ca_certificates:"
+    for ca in /usr/local/share/ca-certificates/*.crt; do
+      [ -e "$ca" ] || continue
+      echo "          - {name: controller-$(basename "$ca" .crt), src: $ca}"
+    done
+  } >"$work/inventory.yml"
+}
+
+seconds_of() { # command... -> prints elapsed seconds; output to the log
+  local start ms
+  start=$(date +%s%N)
+  "$@" >>"$log" 2>&1
+  ms=$((($(date +%s%N) - start) / 1000000))
+  printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100))
+}
+
+site() { ansible-playbook -i "$work/inventory.yml" --forks 10 site.yml; }
+
+# Sums of the PLAY RECAP since byte $1 of the log: "ok changed failed unreachable".
+recap_since() {
+  tail -c +"$1" "$log" | awk '/PLAY RECAP/ { recap = 1; next }
+    recap && /ok=/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); s[kv[1]] += kv[2] } }
+    END { printf "%d %d %d %d\n", s["ok"], s["changed"], s["failed"], s["unreachable"] }'
+}
+
+trap remove_hosts EXIT
+rows=""
+one_host=""
+for n in "${sizes[@]}"; do
+  echo "[fleet] N=$n: fresh hosts" >&2
+  remove_hosts
+  start_hosts "$n"
+  write_inventory "$n"
+  sleep 3 # systemd comes up
+  mark=$(($(stat -c %s "$log") + 1))
+  echo "[fleet] N=$n: site.yml, cold" >&2
+  took=$(seconds_of site) || true
+  read -r ok changed failed unreachable <<<"$(recap_since "$mark")"
+  [ "$n" = 1 ] && one_host=$took
+  ratio=""
+  [ -n "$one_host" ] && ratio=$(awk -v t="$took" -v o="$one_host" 'BEGIN { printf "%.2fx", t / o }')
+  rows+="| $n | ${took} s | ${ratio} | ${failed} failed, ${unreachable} unreachable |"$'\n'
+  if [ "$n" = 1 ]; then
+    echo "[fleet] N=1: warm re-run" >&2
+    mark=$(($(stat -c %s "$log") + 1))
+    warm=$(seconds_of site) || true
+    read -r _ warm_changed warm_failed _ <<<"$(recap_since "$mark")"
+  fi
+done
+
+section=$(
+  cat <<MD
+<!-- BEGIN FLEET -->
+## The whole site on a fleet (scripts/benchmark_fleet.sh)
+
+\`ansible-playbook site.yml\` on N fresh Debian 12 workstations at once (systemd containers on
+this machine, reached with \`docker exec\`; forks 10, pipelining, the linear strategy). Every
+host installs Docker, builds the Python 3.9 image in its own engine, sets up git and DVC and
+starts the development container. Each host has its own apt and pip caches hard-linked from
+the suite's warm ones, so no package is downloaded and no host waits on another's apt lock.
+
+| hosts (N) | cold run, wall time | time / time of 1 host | outcome |
+| --- | --- | --- | --- |
+${rows%$'\n'}
+
+Warm re-run of site.yml on the provisioned host (N=1): ${warm:-?} s, changed=${warm_changed:-?},
+failed=${warm_failed:-?}.
+
+Goals: 8 hosts in 2.5 times one host's time or less; the warm re-run changed=0 in 30 s or less;
+a cold fresh host to a ready development container in 4 minutes or less (the N=1 row).
+<!-- END FLEET -->
+MD
+)
+if grep -q '<!-- BEGIN FLEET -->' "$out" 2>/dev/null; then
+  python3 - "$out" "$section" <<'PY'
+import re
+import sys
+
+path, section = sys.argv[1], sys.argv[2]
+text = open(path).read()
+open(path, "w").write(re.sub(r"<!-- BEGIN FLEET -->.*<!-- END FLEET -->", lambda _: section, text, flags=re.S))
+PY
+else
+  printf '\n%s\n' "$section" >>"$out"
+fi
+echo "[fleet] wrote the fleet section of $out" >&2
+printf '%s\n' "$section"
