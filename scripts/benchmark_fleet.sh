@@ -74,39 +74,44 @@ group_vars() { # ca-directory
   echo "        python_image_base_archive: /opt/molecule/mlops-debootstrap-bullseye.tar"
   echo "        python_image_base_archive_remote_src: true"
   echo "        python_image_requirements: [toolz==1.0.0]"
-  echo "        workstation_ca_certificates:"
+  echo "        workstation_ca_certificates: ["
   for ca in "$1"/*.crt; do
     [ -e "$ca" ] || continue
-    echo "          - {name: controller-$(basename "$ca" .crt), src: $ca}"
+    echo "          {name: controller-$(basename "$ca" .crt), src: $ca},"
   done
+  echo "        ]"
 }
 
-# The inventory a user of the workstation itself would have (inside the host).
+# The inventory a user of the workstation itself would have (inside the host). Group vars go
+# in group_vars/workstations.yml: in the inventory file itself they would rank below the
+# project's group_vars/all.yml.
 write_local_inventory() {
+  mkdir -p "$work/project/local/group_vars"
   {
     echo "all:"
     echo "  children:"
     echo "    workstations:"
     echo "      hosts:"
     echo "        localhost: {ansible_connection: local, ansible_python_interpreter: /usr/bin/python3}"
-    echo "      vars:"
-    group_vars /opt/project/.ca
-  } >"$work/project/local-inventory.yml"
+  } >"$work/project/local/hosts.yml"
+  group_vars /opt/project/.ca | sed 's/^        //' >"$work/project/local/group_vars/workstations.yml"
 }
 
 write_inventory() { # n
   local name
+  mkdir -p "$work/inventory/group_vars"
   {
     echo "all:"
     echo "  children:"
     echo "    workstations:"
     echo "      hosts:"
     for name in $(hosts_of "$1"); do echo "        $name: {}"; done
-    echo "      vars:"
-    echo "        ansible_connection: community.docker.docker"
-    echo "        ansible_python_interpreter: /usr/bin/python3"
-    group_vars "$PWD/$work/project/.ca"
-  } >"$work/inventory.yml"
+  } >"$work/inventory/hosts.yml"
+  {
+    echo "ansible_connection: community.docker.docker"
+    echo "ansible_python_interpreter: /usr/bin/python3"
+    group_vars "$PWD/$work/project/.ca" | sed 's/^        //'
+  } >"$work/inventory/group_vars/workstations.yml"
 }
 
 seconds_of() { # command... -> prints elapsed seconds; output to the log
@@ -117,11 +122,11 @@ seconds_of() { # command... -> prints elapsed seconds; output to the log
   printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100))
 }
 
-site() { ansible-playbook -i "$work/inventory.yml" --forks 10 site.yml; }
+site() { ansible-playbook -i "$work/inventory/hosts.yml" --forks 10 site.yml; }
 # site.yml on fleet-01 itself, with a local connection, as its user would run it there.
 site_local() {
   docker exec -w /opt/project -e ANSIBLE_PIPELINING=1 -e ANSIBLE_NOCOLOR=1 fleet-01 \
-    "$PWD/.venv/bin/ansible-playbook" -i local-inventory.yml site.yml
+    "$PWD/.venv/bin/ansible-playbook" -i local/hosts.yml site.yml
 }
 
 # Sums of the PLAY RECAP since byte $1 of the log: "ok changed failed unreachable".
