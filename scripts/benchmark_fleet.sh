@@ -18,6 +18,7 @@ cache=${HOME}/.cache/mlops-molecule
 work=.cache/fleet
 log=.cache/benchmark-fleet.log
 image=mlops-molecule:debian-12
+venv_home=$(sed -n 's/^home = //p' .venv/pyvenv.cfg)
 mkdir -p "$work" docs
 : >"$log"
 
@@ -53,6 +54,11 @@ start_hosts() { # n
       --volume "$cache/mlops-debootstrap-bullseye.tar:/opt/molecule/mlops-debootstrap-bullseye.tar:ro"
       --volume "$PWD/$work/project:/opt/project:rw" --volume "$PWD/.venv:$PWD/.venv:ro"
       --security-opt seccomp=unconfined --security-opt apparmor=unconfined)
+    # The venv's Python, when it is not the system's (pyenv, a custom build).
+    case $venv_home in
+      /usr/* | /bin | /bin/*) ;;
+      *) args+=(--volume "${venv_home%/bin}:${venv_home%/bin}:ro") ;;
+    esac
     for cap in "${caps[@]}"; do args+=(--cap-add "$cap"); done
     docker run "${args[@]}" "$image" /lib/systemd/systemd >/dev/null
   done
