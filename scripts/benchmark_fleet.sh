@@ -43,8 +43,11 @@ start_hosts() { # n
   mkdir -p "$work/hosts"
   for name in $(hosts_of "$1"); do
     mkdir -p "$work/hosts/$name"
-    # Hard links: the packages are shared on disk, each host has its own directory (and lock).
+    # Hard links: the packages are shared on disk, each host has its own directory and its own
+    # lock file (a hard-linked lock would be one lock for every host).
     cp -al "$cache/apt/debian-12" "$work/hosts/$name/apt"
+    rm -rf "$work/hosts/$name/apt/lock" "$work/hosts/$name/apt/partial"
+    mkdir -p "$work/hosts/$name/apt/partial"
     cp -al "$cache/pip/debian-12" "$work/hosts/$name/pip" 2>/dev/null || mkdir -p "$work/hosts/$name/pip"
     args=(--detach --name "$name" --hostname "$name" --label mlops-benchmark=fleet
       --cgroupns host --volume /sys/fs/cgroup:/sys/fs/cgroup:rw
