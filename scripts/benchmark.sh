@@ -9,6 +9,7 @@
 #   - dev_container: converge of the dev_container role on its scenario's hosts (Debian 12
 #     through the Docker API, 13 through Compose) and its idempotent re-run
 #   - dvc: scripts/benchmark_dvc.sh (`dvc checkout` of 1 GiB per link type against copy)
+#   - fleet: scripts/benchmark_fleet.sh (site.yml on 1, 4 and 8 fresh hosts at once; warm re-run)
 #   - with --suite, the whole test command (scripts/test.sh all) as well
 # Expects .venv on PATH and the test images (`make benchmark` sees to both).
 set -euo pipefail
@@ -176,4 +177,5 @@ API, Debian 13 through \`docker compose\` (a dry run on the re-run).
 MD
 echo "[benchmark] wrote $out" >&2
 scripts/benchmark_dvc.sh >/dev/null
+scripts/benchmark_fleet.sh >/dev/null
 cat "$out"
