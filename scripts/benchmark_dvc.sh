@@ -78,17 +78,6 @@ with shared extents), so it costs neither disk nor time there.
 MD
 )
 
-if grep -q '<!-- BEGIN DVC -->' "$out" 2>/dev/null; then
-  python3 - "$out" "$section" <<'PY'
-import re
-import sys
-
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read()
-open(path, "w").write(re.sub(r"<!-- BEGIN DVC -->.*<!-- END DVC -->", lambda _: section, text, flags=re.S))
-PY
-else
-  printf '\n%s\n' "$section" >>"$out"
-fi
+printf '%s\n' "$section" | scripts/doc_section.py DVC "$out"
 echo "[benchmark] wrote the DVC section of $out" >&2
 printf '%s\n' "$section"

@@ -203,17 +203,6 @@ a cold fresh host to a ready development container in 4 minutes or less (the N=1
 <!-- END FLEET -->
 MD
 )
-if grep -q '<!-- BEGIN FLEET -->' "$out" 2>/dev/null; then
-  python3 - "$out" "$section" <<'PY'
-import re
-import sys
-
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read()
-open(path, "w").write(re.sub(r"<!-- BEGIN FLEET -->.*<!-- END FLEET -->", lambda _: section, text, flags=re.S))
-PY
-else
-  printf '\n%s\n' "$section" >>"$out"
-fi
+printf '%s\n' "$section" | scripts/doc_section.py FLEET "$out"
 echo "[fleet] wrote the fleet section of $out" >&2
 printf '%s\n' "$section"
