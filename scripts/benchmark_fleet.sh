@@ -5,6 +5,8 @@
 # `docker exec` and as a user runs it on the workstation itself (a local connection, inside the
 # host: the project and this .venv mounted in). Writes the fleet section of docs/benchmarks.md.
 #   scripts/benchmark_fleet.sh [N ...]
+# FLEET_KEEP=1 leaves the last N's hosts running afterwards (fleet-01 ...), to look at or to
+# re-run site.yml on: ansible-playbook -i .cache/fleet/inventory/hosts.yml site.yml
 # Expects .venv on PATH and the test images (`make benchmark` sees to both). Each host gets
 # its own apt and pip caches, hard-linked from the warm ones the test suite keeps (shared
 # packages without one host's apt lock holding up the others).
@@ -145,7 +147,7 @@ recap_since() {
     END { printf "%d %d %d %d\n", s["ok"], s["changed"], s["failed"], s["unreachable"] }'
 }
 
-trap remove_hosts EXIT
+[ "${FLEET_KEEP:-}" = 1 ] || trap remove_hosts EXIT
 copy_project
 write_local_inventory
 rows=""
