@@ -72,19 +72,29 @@ def fleet(tmp_path_factory, held_port):
     inventory.write_text(
         yaml.safe_dump({"all": {"children": {"workstations": {"hosts": hosts, "vars": common}}}})
     )
+    return inventory
+
+
+def site(inventory: Path, *args: str) -> tuple[int, dict]:
+    """site.yml in check mode on the fleet: its exit code and its JSON report."""
     env = dict(os.environ)
     env.update(
         ANSIBLE_CONFIG=str(ROOT / "tests" / "ansible.cfg"),
         ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
         ANSIBLE_NOCOLOR="1",
     )
-    command = [ansible_playbook(), "-i", str(inventory), "site.yml", "--check", "--diff", "--tags", "preflight"]
+    command = [ansible_playbook(), "-i", str(inventory), "site.yml", "--check", "--diff", *args]
     proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     try:
         report = json.loads(proc.stdout)
     except json.JSONDecodeError as exc:
         raise AssertionError(f"no JSON from ansible-playbook:\n{proc.stdout}\n{proc.stderr}") from exc
     return proc.returncode, report
+
+
+@pytest.fixture(scope="module")
+def preflight(fleet):
+    return site(fleet, "--tags", "preflight")
 
 
 def results(report: dict, host: str) -> list[tuple[str, dict]]:
@@ -104,8 +114,8 @@ CONFLICTS = {
 
 
 @pytest.mark.parametrize("host", CONFLICTS)
-def test_a_conflict_stops_its_host_before_any_change(fleet, host):
-    returncode, report = fleet
+def test_a_conflict_stops_its_host_before_any_change(preflight, host):
+    returncode, report = preflight
     assert returncode != 0
     tasks = results(report, host)
     stop = [result for name, result in tasks if name == "Stop this host before anything changes on it"]
@@ -118,8 +128,8 @@ def test_a_conflict_stops_its_host_before_any_change(fleet, host):
     assert [name for name, result in tasks if result.get("changed")] == []
 
 
-def test_the_other_hosts_go_on(fleet):
-    _, report = fleet
+def test_the_other_hosts_go_on(preflight):
+    _, report = preflight
     tasks = results(report, "good")
     assert [name for name, result in tasks if result.get("failed")] == []
     assert [name for name, result in tasks if result.get("changed")] == []
@@ -128,8 +138,8 @@ def test_the_other_hosts_go_on(fleet):
         assert f"Check the {step}" in checked
 
 
-def test_the_summary_names_each_host_that_did_not_finish(fleet):
-    _, report = fleet
+def test_the_summary_names_each_host_that_did_not_finish(preflight):
+    _, report = preflight
     summary = [
         result
         for host in ("good", *CONFLICTS)
@@ -141,3 +151,34 @@ def test_the_summary_names_each_host_that_did_not_finish(fleet):
     for host in CONFLICTS:
         assert f"{host} (steps done: none)" in message
     assert "good" not in message.split("NOT FINISHED: ", 1)[1].split(".", 1)[0]
+
+
+def noted(report: dict, host: str) -> list[str]:
+    """The roles whose checks the preflight noted as passed on the host (their steps skip them)."""
+    prefix, suffix = "Note that the ", " role's checks passed"
+    return [
+        name[len(prefix) : -len(suffix)]
+        for name, result in results(report, host)
+        if name.startswith(prefix) and name.endswith(suffix) and not result.get("skipped")
+    ]
+
+
+def test_only_the_checks_that_passed_are_noted(preflight):
+    _, report = preflight
+    assert noted(report, "good") == list(ROLES)
+    # The block stops at the first failure: dvc's checks and those after it are not noted.
+    assert noted(report, "cache-is-a-file") == ["workstation", "docker", "python_image", "git"]
+
+
+def test_a_step_run_without_the_preflight_still_checks(fleet):
+    # --skip-tags preflight: nothing is noted, so the dvc step runs the role's own checks and
+    # stops the host with the cache path at fault before the role changes anything.
+    returncode, report = site(fleet, "--limit", "cache-is-a-file", "--tags", "dvc", "--skip-tags", "preflight")
+    assert returncode != 0
+    tasks = results(report, "cache-is-a-file")
+    assert noted(report, "cache-is-a-file") == []
+    failed = [result for _, result in tasks if result.get("failed")]
+    assert failed, tasks
+    assert "dvc_cache_dir" in failed[0]["msg"]
+    assert "is not a directory" in failed[0]["msg"]
+    assert [name for name, result in tasks if result.get("changed")] == []
