@@ -24,11 +24,11 @@ venv_home=$(sed -n 's/^home = //p' .venv/pyvenv.cfg)
 mkdir -p "$work" docs
 : >"$log"
 
-caps=(CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE
-  NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO
-  SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_TIME SYS_TTY_CONFIG MKNOD
-  LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM
-  BLOCK_SUSPEND AUDIT_READ)
+# The test hosts' capabilities (instead of --privileged), as molecule gives them: one list, in
+# .config/molecule/config.yml.
+read -r -a caps <<<"$(python -c 'import yaml
+config = yaml.safe_load(open(".config/molecule/config.yml"))
+print(" ".join(config["platforms"][0]["capabilities"]))')"
 
 hosts_of() { # n -> names
   local i
@@ -134,6 +134,21 @@ seconds_of() { # command... -> prints elapsed seconds; output to the log
 }
 
 site() { ansible-playbook -i "$work/inventory/hosts.yml" --forks 10 site.yml; }
+# What one module call costs on fleet-01 over docker exec: twenty stat calls, as a floor for
+# the warm re-run (each of its module tasks costs at least this).
+module_floor() {
+  cat >"$work/floor.yml" <<'YAML'
+- name: Time module calls
+  hosts: fleet-01
+  gather_facts: false
+  tasks:
+    - name: Stat a path twenty times
+      ansible.builtin.stat:
+        path: /
+      loop: "{{ range(20) | list }}"
+YAML
+  ansible-playbook -i "$work/inventory/hosts.yml" "$work/floor.yml"
+}
 # site.yml on fleet-01 itself, with a local connection, as its user would run it there.
 site_local() {
   docker exec -w /opt/project -e ANSIBLE_PIPELINING=1 -e ANSIBLE_NOCOLOR=1 fleet-01 \
@@ -171,6 +186,10 @@ for n in "${sizes[@]}"; do
     mark=$(($(stat -c %s "$log") + 1))
     warm=$(seconds_of site) || true
     read -r _ warm_changed warm_failed _ <<<"$(recap_since "$mark")"
+    warm_profile=$(tail -c +"$mark" "$log" | scripts/site_profile.py /dev/stdin --top 10)
+    mark=$(($(stat -c %s "$log") + 1))
+    seconds_of module_floor >/dev/null || true
+    floor=$(tail -c +"$mark" "$log" | awk '/^Stat a path twenty times -+ / { sub("s$", "", $NF); printf "%.2f", $NF / 20 }')
     echo "[fleet] N=1: warm re-run on the host itself (local connection)" >&2
     mark=$(($(stat -c %s "$log") + 1))
     local_warm=$(seconds_of site_local) || true
@@ -199,6 +218,12 @@ Warm re-run of site.yml on the provisioned host (N=1), changed=0 expected:
 | --- | --- | --- | --- |
 | on the workstation itself (local connection, as a user runs it) | ${local_warm:-?} s | ${local_changed:-?} | ${local_failed:-?} |
 | from this controller over \`docker exec\` (as the fleet runs above) | ${warm:-?} s | ${warm_changed:-?} | ${warm_failed:-?} |
+
+Where the warm re-run over \`docker exec\` spends its time (profile_tasks, through
+\`scripts/site_profile.py\`); one module call costs ${floor:-?} s here at least (twenty \`stat\`
+calls on the same host):
+
+${warm_profile:-}
 
 Goals: 8 hosts in 2.5 times one host's time or less; the warm re-run changed=0 in 30 s or less;
 a cold fresh host to a ready development container in 4 minutes or less (the N=1 row).
