@@ -42,9 +42,11 @@ def sampled(host) -> str:
 
 def test_the_sampler_caught_the_role_at_work_and_no_token(host, sampled):
     # Processes that live long enough to be sampled every time (a 20 ms sampler can miss a
-    # single `git config` call): the credential module, which holds the token while it runs,
-    # and, with the cache helper, the daemon that keeps it.
-    assert "AnsiballZ_git_credential.py" in sampled
+    # single `git config` call): the modules that run as ada, the credential module among them,
+    # which holds the token while it runs (pipelined: the module and its arguments reach the
+    # interpreter through its standard input, never a command line or a file), and, with the
+    # cache helper, the daemon that keeps it.
+    assert re.search(r"sudo -H -S -n -u ada /bin/sh -c echo BECOME-SUCCESS-\w+ ; /usr/bin/python3", sampled)
     if helper(host) == "cache":
         assert "credential-cache--daemon" in sampled
     assert TOKEN not in sampled
