@@ -5,6 +5,7 @@ ansible-playbook run covers many cases: its JSON report is read back host by hos
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -18,6 +19,16 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
+
+
+def load_script(name: str):
+    """scripts/<name>.py as a module, for its tests."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @dataclass

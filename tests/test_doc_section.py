@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
+from conftest import load_script
 
-from conftest import ROOT
-
-_SPEC = importlib.util.spec_from_file_location("doc_section", ROOT / "scripts" / "doc_section.py")
-assert _SPEC is not None
-assert _SPEC.loader is not None
-doc_section = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(doc_section)
+doc_section = load_script("doc_section")
 
 OLD = "# Benchmarks\n\n<!-- BEGIN DVC -->\nold dvc\n<!-- END DVC -->\n\n<!-- BEGIN FLEET -->\nold\n<!-- END FLEET -->\n"
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import yaml
 
+from conftest import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
 ROLES = sorted(p.parent.parent for p in (ROOT / "roles").glob("*/meta/argument_specs.yml"))
 
-spec = importlib.util.spec_from_file_location("role_docs", ROOT / "scripts" / "role_docs.py")
-role_docs = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(role_docs)
+role_docs = load_script("role_docs")
 
 
 def test_every_role_has_argument_specs_and_a_readme():

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
+from conftest import load_script
 
-from conftest import ROOT
-
-_SPEC = importlib.util.spec_from_file_location("site_profile", ROOT / "scripts" / "site_profile.py")
-assert _SPEC is not None
-assert _SPEC.loader is not None
-site_profile = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(site_profile)
+site_profile = load_script("site_profile")
 
 STAMP = "Saturday 28 November 2026  20:45:03 +0000 ({step})       {clock} *****"
 
