@@ -27,6 +27,17 @@ VARIANTS: dict[str, dict] = {
         "git_credential_cache_timeout": 600,
         "git_lfs_enabled": True,
     },
+    # ~/.gitconfig as `git config --list` prints it (keys in lower case): what the role sets
+    # only where it differs.
+    "configured": {
+        "git_account": "ada",
+        "git_group_config": {"url.https://x.example/.insteadOf": ["x:", "y:"], "Core.Editor": "vim"},
+        "_git_current": {"stdout_lines": [
+            "core.autocrlf=input", "fetch.prune=true", "init.defaultbranch=main", "pull.rebase=true",
+            "credential.helper=store", "core.editor=vim", "url.https://x.example/.insteadof=x:",
+            "user.name=Someone",
+        ]},
+    },
     "no helper": {"git_account": "ada", "git_credential_helper": "none", "git_init_default_branch": ""},
     "ssh": {
         "git_account": "ada",
@@ -104,3 +115,14 @@ def test_ssh_reads_the_host_entries_as_written(rendered):
     assert gitlab["stricthostkeychecking"] == "true"
     assert gitlab["serveraliveinterval"] == "30"
     assert ssh_resolve(config, "db.internal")["stricthostkeychecking"] == "accept-new"
+
+
+def test_only_the_settings_that_differ_are_set(rendered):
+    differs = json.loads((rendered["configured"] / "differs.json").read_text())
+    assert sorted(differs) == sorted([
+        "pull.rebase",  # true, wanted false
+        "url.https://x.example/.insteadOf",  # x: only, wanted x: and y:
+        "user.name",  # set, wanted unset
+    ])
+    # Nothing read (a fresh account): every setting with a value is set.
+    assert "core.autocrlf" in json.loads((rendered["defaults"] / "differs.json").read_text())
