@@ -77,7 +77,7 @@ copy_project() {
   cp /usr/local/share/ca-certificates/*.crt "$work/project/.ca/" 2>/dev/null || true
 }
 
-group_vars() { # ca-directory
+group_vars() { # directory-holding-the-CAs [path-of-that-directory-on-the-host]
   local ca
   echo "        workstation_user_name: alice"
   echo "        python_image_base_source: archive"
@@ -88,7 +88,7 @@ group_vars() { # ca-directory
   echo "        workstation_ca_certificates: ["
   for ca in "$1"/*.crt; do
     [ -e "$ca" ] || continue
-    echo "          {name: controller-$(basename "$ca" .crt), src: $ca},"
+    echo "          {name: controller-$(basename "$ca" .crt), src: ${2:-$1}/$(basename "$ca")},"
   done
   echo "        ]"
 }
@@ -105,7 +105,7 @@ write_local_inventory() {
     echo "      hosts:"
     echo "        localhost: {ansible_connection: local, ansible_python_interpreter: /usr/bin/python3}"
   } >"$work/project/local/hosts.yml"
-  group_vars /opt/project/.ca | sed 's/^        //' >"$work/project/local/group_vars/workstations.yml"
+  group_vars "$work/project/.ca" /opt/project/.ca | sed 's/^        //' >"$work/project/local/group_vars/workstations.yml"
 }
 
 write_inventory() { # n
