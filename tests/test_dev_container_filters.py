@@ -234,19 +234,6 @@ def test_proc_listeners_reads_listening_sockets_only():
     ]
 
 
-def test_proc_tables_split_one_grep_of_several_files():
-    # What `grep -H '' /proc/net/tcp /proc/net/tcp6 /proc/net/route` prints: each line behind
-    # its file's name.
-    route = "Iface\tDestination\nens3\t0000FEA9\n"
-    grep = "".join(f"/proc/net/{name}:{line}\n" for name, text in
-                   (("tcp", PROC_TCP), ("tcp6", PROC_TCP6), ("route", route)) for line in text.splitlines())
-    tables = filters.proc_tables(grep)
-    assert tables == {"tcp": PROC_TCP.rstrip("\n"), "tcp6": PROC_TCP6.rstrip("\n"), "route": route.rstrip("\n")}
-    # The listeners take the socket tables and leave the others alone.
-    assert filters.proc_listeners(tables) == filters.proc_listeners({"tcp": PROC_TCP, "tcp6": PROC_TCP6})
-    assert filters.proc_tables("") == {}
-
-
 def port(host, address="127.0.0.1", protocol="tcp"):
     return {"container": host, "host": host, "address": address, "protocol": protocol}
 

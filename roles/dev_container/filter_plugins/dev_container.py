@@ -309,17 +309,6 @@ def _proc_address(field: str) -> tuple[str, int]:
     return str(ipaddress.ip_address(words)), int(hex_port, 16)
 
 
-def proc_tables(text: str) -> dict[str, str]:
-    """One `grep -H '' /proc/net/tcp /proc/net/route ...` (each line behind its file's name) ->
-    {'tcp': the text of /proc/net/tcp, 'route': ...}: several tables in one call to the host."""
-    tables: dict[str, list[str]] = {}
-    for line in str(text or "").splitlines():
-        path, sep, rest = line.partition(":")
-        if sep:
-            tables.setdefault(path.rsplit("/", 1)[-1], []).append(rest)
-    return {name: "\n".join(lines) for name, lines in tables.items()}
-
-
 def proc_listeners(tables: Any) -> list[dict[str, Any]]:
     """The sockets listening on the host, from {protocol: text} of /proc/net/{tcp,tcp6,udp,udp6}
     (other tables in the mapping are left alone)."""
@@ -414,7 +403,6 @@ class FilterModule:
             "dev_container_port_problems": port_problems,
             "dev_container_proc_routes": proc_routes,
             "dev_container_proc_listeners": proc_listeners,
-            "dev_container_proc_tables": proc_tables,
             "dev_container_port_conflicts": port_conflicts,
             "dev_container_address_in": address_in,
             "dev_container_not_addresses": not_addresses,

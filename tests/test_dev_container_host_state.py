@@ -1,0 +1,162 @@
+"""The dev_container_host_state module against a stand-in `docker` client: a script on PATH that
+answers the questions the module asks from a table, and logs each one.
+
+The module runs as Ansible runs it: a separate Python process given its arguments in a file."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+MODULE = ROOT / "roles" / "dev_container" / "library" / "dev_container_host_state.py"
+
+FAKE_DOCKER = """#!{python}
+import json, os, sys
+argv = sys.argv[1:]
+with open(os.environ["FAKE_DOCKER_LOG"], "a") as log:
+    log.write(json.dumps(argv) + "\\n")
+answers = json.load(open(os.environ["FAKE_DOCKER_ANSWERS"]))
+for prefix, (rc, out) in answers:
+    if argv[:len(prefix)] == prefix:
+        sys.stdout.write(out)
+        sys.exit(rc)
+sys.stderr.write("Cannot connect to the Docker daemon")
+sys.exit(1)
+"""
+
+NETWORKS = [
+    {"Name": "bridge", "Id": "a" * 64, "IPAM": {"Config": [{"Subnet": "172.17.0.0/16"}]}},
+    {"Name": "mlops", "Id": "b" * 64, "IPAM": {"Config": [{"Subnet": "172.30.0.0/24"}]}},
+]
+
+ENGINE = [
+    (["version"], (0, "27.5.1\n")),
+    (["network", "ls"], (0, "a" * 64 + "\n" + "b" * 64 + "\n")),
+    (["network", "inspect"], (0, json.dumps(NETWORKS))),
+    (["compose", "version"], (0, "2.32.4\n")),
+    (["info"], (0, json.dumps({"runc": {"path": "runc"}, "nvidia": {"path": "nvidia-container-runtime"}}))),
+    (["image", "inspect"], (0, "sha256:" + "c" * 64 + "\n")),
+    (["inspect", "--type", "container"], (0, json.dumps({"8888/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8888"}]}))),
+]
+
+
+@pytest.fixture
+def docker_bin(tmp_path: Path) -> Path:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    docker = bin_dir / "docker"
+    docker.write_text(FAKE_DOCKER.format(python=sys.executable))
+    docker.chmod(0o755)
+    return bin_dir
+
+
+def run_module(tmp_path: Path, bin_dir: Path, answers: list, **params) -> tuple[dict, list[list[str]]]:
+    args_file = tmp_path / "args.json"
+    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": params}))
+    (tmp_path / "answers.json").write_text(json.dumps(answers))
+    log = tmp_path / "docker.log"
+    log.write_text("")
+    env = {
+        **os.environ,
+        # Only the stand-in: the machine's own docker (in /usr/bin) must not answer.
+        "PATH": str(bin_dir),
+        "FAKE_DOCKER_ANSWERS": str(tmp_path / "answers.json"),
+        "FAKE_DOCKER_LOG": str(log),
+    }
+    proc = subprocess.run(
+        [sys.executable, str(MODULE), str(args_file)], capture_output=True, text=True, timeout=60, check=False, env=env
+    )
+    result = json.loads(proc.stdout)
+    result["module_rc"] = proc.returncode
+    return result, [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def test_an_answering_engine_is_asked_everything_in_one_call(tmp_path, docker_bin):
+    result, asked = run_module(
+        tmp_path, docker_bin, ENGINE, engine=True, runtimes=True, image="mlops-dev:latest", container="mlops-dev"
+    )
+    assert result["module_rc"] == 0, result
+    assert result["changed"] is False
+    assert result["engine"] == {"rc": 0, "version": "27.5.1", "stderr": ""}
+    assert [n["Name"] for n in result["networks"]] == ["bridge", "mlops"]
+    assert result["compose_v2"] is True
+    assert sorted(result["runtimes"]) == ["nvidia", "runc"]
+    assert result["image_id"] == "sha256:" + "c" * 64
+    assert result["container_ports"] == {"8888/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8888"}]}
+    # Every network's id, from the list, is inspected in the same call.
+    assert ["network", "inspect", "a" * 64, "b" * 64] in asked
+
+
+def test_without_an_engine_nothing_else_is_asked_and_nothing_is_there(tmp_path, docker_bin):
+    result, asked = run_module(
+        tmp_path, docker_bin, [], engine=True, runtimes=True, image="mlops-dev:latest", container="mlops-dev"
+    )
+    assert result["module_rc"] == 0, result
+    assert result["engine"]["rc"] == 1
+    assert "Cannot connect" in result["engine"]["stderr"]
+    assert result["networks"] == []
+    assert result["compose_v2"] is False
+    assert result["runtimes"] == {}
+    assert result["image_id"] is None
+    assert result["container_ports"] is None
+    assert asked == [["version", "--format", "{{.Server.Version}}"]]
+
+
+def test_without_a_docker_client_the_engine_does_not_answer(tmp_path):
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    result, _ = run_module(tmp_path, empty, [], engine=True, image="mlops-dev:latest")
+    assert result["module_rc"] == 0, result
+    assert result["engine"]["rc"] == 127
+    assert result["image_id"] is None
+
+
+def test_a_missing_image_or_container_is_null(tmp_path, docker_bin):
+    answers = [a for a in ENGINE if a[0][0] not in ("image", "inspect")]
+    result, _ = run_module(tmp_path, docker_bin, answers, engine=True, image="other:1", container="other")
+    assert result["image_id"] is None
+    assert result["container_ports"] is None
+
+
+def test_a_failing_network_inspect_fails_the_module(tmp_path, docker_bin):
+    answers = [a for a in ENGINE if a[0] != ["network", "inspect"]]
+    result, _ = run_module(tmp_path, docker_bin, answers, engine=True)
+    assert result["module_rc"] != 0
+    assert result["failed"] is True
+    assert "docker network inspect failed" in result["msg"]
+
+
+def test_only_what_is_asked_for_is_asked(tmp_path, docker_bin):
+    result, asked = run_module(tmp_path, docker_bin, ENGINE, container="mlops-dev")
+    assert asked == [["inspect", "--type", "container", "--format", "{{json .HostConfig.PortBindings}}", "mlops-dev"]]
+    assert "engine" not in result
+    assert "networks" not in result
+
+
+def test_paths_and_tables(tmp_path, docker_bin):
+    (tmp_path / "workspace").mkdir()
+    (tmp_path / "file").write_text("x")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(tmp_path / "agent.sock"))
+    try:
+        paths = [str(tmp_path / name) for name in ("workspace", "file", "agent.sock", "missing")]
+        result, asked = run_module(tmp_path, docker_bin, ENGINE, paths=paths, proc_tables=["route", "no_such_table"])
+    finally:
+        sock.close()
+    assert asked == []
+    state = result["paths"]
+    assert state[paths[0]]["isdir"] is True
+    assert state[paths[1]] == {**state[paths[1]], "exists": True, "isdir": False, "issock": False}
+    assert state[paths[2]]["issock"] is True
+    assert state[paths[3]] == {"exists": False, "isdir": False, "issock": False, "pw_name": None}
+    # A table the host lacks is left out; the one it has comes whole, header first.
+    assert list(result["proc_tables"]) == ["route"]
+    assert result["proc_tables"]["route"].startswith("Iface")
