@@ -5,6 +5,7 @@ The module runs as Ansible runs it: a separate Python process given its argument
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -156,7 +157,30 @@ def test_paths_and_tables(tmp_path, docker_bin):
     assert state[paths[0]]["isdir"] is True
     assert state[paths[1]] == {**state[paths[1]], "exists": True, "isdir": False, "issock": False}
     assert state[paths[2]]["issock"] is True
-    assert state[paths[3]] == {"exists": False, "isdir": False, "issock": False, "pw_name": None}
+    assert state[paths[3]] == {
+        "exists": False, "isdir": False, "isreg": False, "issock": False, "pw_name": None, "mode": None
+    }
+    assert "checksum" not in state[paths[1]]  # only files asked for as files are read
     # A table the host lacks is left out; the one it has comes whole, header first.
     assert list(result["proc_tables"]) == ["route"]
     assert result["proc_tables"]["route"].startswith("Iface")
+
+
+def test_files_are_checksummed_as_ansible_does(tmp_path, docker_bin):
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services: {}\n")
+    compose.chmod(0o640)
+    result, _ = run_module(tmp_path, docker_bin, [], files=[str(compose), str(tmp_path), str(tmp_path / "none")])
+    found = result["paths"]
+    assert found[str(compose)]["checksum"] == hashlib.sha1(b"services: {}\n").hexdigest()
+    assert found[str(compose)]["mode"] == "0640"
+    assert found[str(compose)]["isreg"] is True
+    assert "checksum" not in found[str(tmp_path)]  # a directory has none
+    assert found[str(tmp_path / "none")]["exists"] is False
+
+
+def test_paths_are_keyed_as_given_and_expanded_to_look(tmp_path, docker_bin, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "workspace").mkdir()
+    result, _ = run_module(tmp_path, docker_bin, [], paths=["~/workspace"])
+    assert result["paths"]["~/workspace"]["isdir"] is True

@@ -7,6 +7,7 @@ report every problem at once.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from collections.abc import Iterable
@@ -392,6 +393,19 @@ def schema_errors(document: Any, schema: dict[str, Any]) -> list[str]:
             for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))]
 
 
+def path_differs(found: Any, owner: str, mode: str, content: str | None = None) -> bool:
+    """Whether the file module (a directory, content None) or copy (a file of that text) would change
+    the path, from dev_container_host_state's look at it: run them only then."""
+    if not isinstance(found, dict) or not found.get("exists"):
+        return True
+    if (found.get("pw_name"), found.get("mode")) != (owner, mode):
+        return True
+    if content is None:
+        return not found.get("isdir")
+    checksum = hashlib.sha1(str(content).encode("utf-8"), usedforsecurity=False).hexdigest()
+    return not found.get("isreg") or found.get("checksum") != checksum
+
+
 class FilterModule:
     """The dev_container role's checks."""
 
@@ -409,4 +423,5 @@ class FilterModule:
             "dev_container_compose_port": compose_port,
             "dev_container_published_port": published_port,
             "dev_container_schema_errors": schema_errors,
+            "dev_container_path_differs": path_differs,
         }

@@ -40,9 +40,18 @@ options:
     elements: str
     default: []
   paths:
-    description: Paths to look at (a symbolic link is followed, as C(stat) does).
+    description:
+      - Paths to look at (a symbolic link is followed, as C(stat) does). The results are keyed by
+        each path as given; C(~) and variables are expanded to look.
     type: list
-    elements: path
+    elements: str
+    default: []
+  files:
+    description:
+      - Paths to look at as I(paths), with the SHA-1 checksum of those that are regular files
+        (the role's own files, whose content it compares before writing them).
+    type: list
+    elements: str
     default: []
 author:
   - MLops workstation maintainers
@@ -90,12 +99,18 @@ proc_tables:
   returned: always
   type: dict
 paths:
-  description: For each path, whether it exists, is a directory or a socket, and its owner's name.
+  description:
+    - For each path of I(paths) and I(files), whether it exists, is a directory, a regular file or
+      a socket, its owner's name and its mode; for I(files) that are regular files, the SHA-1 of
+      their content too.
   returned: always
   type: dict
-  sample: {"/home/ada/workspace": {"exists": true, "isdir": true, "issock": false, "pw_name": "ada"}}
+  sample:
+    /home/ada/workspace:
+      {"exists": true, "isdir": true, "isreg": false, "issock": false, "pw_name": "ada", "mode": "0755"}
 """
 
+import hashlib
 import json
 import os
 import pwd
@@ -105,22 +120,32 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule
 
 
-def path_state(path: str) -> dict[str, Any]:
+def path_state(path: str, checksum: bool = False) -> dict[str, Any]:
     """What the role's checks need to know about one path (as ansible.builtin.stat, followed)."""
+    path = os.path.expanduser(os.path.expandvars(path))
     try:
         info = os.stat(path)
     except OSError:
-        return {"exists": False, "isdir": False, "issock": False, "pw_name": None}
+        return {"exists": False, "isdir": False, "isreg": False, "issock": False, "pw_name": None, "mode": None}
     try:
         owner: str | None = pwd.getpwuid(info.st_uid).pw_name
     except KeyError:
         owner = None
-    return {
+    state: dict[str, Any] = {
         "exists": True,
         "isdir": stat.S_ISDIR(info.st_mode),
+        "isreg": stat.S_ISREG(info.st_mode),
         "issock": stat.S_ISSOCK(info.st_mode),
         "pw_name": owner,
+        "mode": f"{stat.S_IMODE(info.st_mode):04o}",
     }
+    if checksum and state["isreg"]:
+        digest = hashlib.sha1(usedforsecurity=False)  # the checksum Ansible itself compares
+        with open(path, "rb") as content:
+            for chunk in iter(lambda: content.read(1 << 20), b""):
+                digest.update(chunk)
+        state["checksum"] = digest.hexdigest()
+    return state
 
 
 def read_tables(names: list[str], root: str = "/proc/net") -> dict[str, str]:
@@ -151,7 +176,9 @@ def main() -> None:
             "image": {"type": "str"},
             "container": {"type": "str"},
             "proc_tables": {"type": "list", "elements": "str", "default": []},
-            "paths": {"type": "list", "elements": "path", "default": []},
+            # str, not path: the results are keyed by each path as given (expanded only to look).
+            "paths": {"type": "list", "elements": "str", "default": []},
+            "files": {"type": "list", "elements": "str", "default": []},
         },
         supports_check_mode=True,
     )
@@ -166,7 +193,10 @@ def main() -> None:
     result: dict[str, Any] = {
         "changed": False,
         "proc_tables": read_tables(params["proc_tables"]),
-        "paths": {path: path_state(path) for path in params["paths"]},
+        "paths": {
+            **{path: path_state(path) for path in params["paths"]},
+            **{path: path_state(path, checksum=True) for path in params["files"]},
+        },
     }
     answers = True
     if params["engine"]:
