@@ -133,6 +133,12 @@ seconds_of() { # command... -> prints elapsed seconds; output to the log
   printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100))
 }
 
+# Busy CPU time of the whole machine so far, in clock ticks (user, nice, system, irq, softirq,
+# steal of /proc/stat): what the hosts, their engines and the controller used together.
+cpu_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+hz=$(getconf CLK_TCK)
+cores=$(nproc)
+
 site() { ansible-playbook -i "$work/inventory/hosts.yml" --forks 10 site.yml; }
 # What one module call costs on fleet-01 over docker exec: twenty stat calls, as a floor for
 # the warm re-run (each of its module tasks costs at least this).
@@ -175,12 +181,21 @@ for n in "${sizes[@]}"; do
   sleep 3 # systemd comes up
   mark=$(($(stat -c %s "$log") + 1))
   echo "[fleet] N=$n: site.yml, cold" >&2
+  ticks=$(cpu_ticks)
   took=$(seconds_of site) || true
+  busy=$(awk -v t="$(($(cpu_ticks) - ticks))" -v hz="$hz" 'BEGIN { printf "%.0f", t / hz }')
   read -r ok changed failed unreachable <<<"$(recap_since "$mark")"
-  [ "$n" = 1 ] && one_host=$took
+  [ "$n" = 1 ] && one_host=$took && one_host_busy=$busy
   ratio=""
   [ -n "$one_host" ] && ratio=$(awk -v t="$took" -v o="$one_host" 'BEGIN { printf "%.2fx", t / o }')
-  rows+="| $n | ${took} s | ${ratio} | ${failed} failed, ${unreachable} unreachable |"$'\n'
+  cores_busy=$(awk -v b="$busy" -v t="$took" 'BEGIN { printf "%.2f", b / t }')
+  # The least time N hosts can take here if each needs what one host needed: N times its CPU
+  # time on this machine's cores (never less than one host's wall time).
+  floor=""
+  [ -n "$one_host" ] && floor=$(awk -v n="$n" -v b="$one_host_busy" -v c="$cores" -v o="$one_host" \
+    'BEGIN { f = n * b / c / o; printf "%.2fx", f < 1 ? 1 : f }')
+  rows+="| $n | ${took} s | ${ratio} | ${busy} s, ${cores_busy} of ${cores} cores | ${floor} |"
+  rows+=" ${failed} failed, ${unreachable} unreachable |"$'\n'
   if [ "$n" = 1 ]; then
     echo "[fleet] N=1: warm re-run" >&2
     mark=$(($(stat -c %s "$log") + 1))
@@ -207,9 +222,13 @@ this machine, reached with \`docker exec\`; forks 10, pipelining, the linear str
 host installs Docker, builds the Python 3.9 image in its own engine, sets up git and DVC and
 starts the development container. Each host has its own apt and pip caches hard-linked from
 the suite's warm ones, so no package is downloaded and no host waits on another's apt lock.
+"CPU used" is the machine's busy CPU time during the run (/proc/stat: the hosts, their engines
+and the controller together); "CPU-bound least ratio" is N times one host's CPU time over this
+machine's cores, divided by one host's wall time: what N hosts cannot beat here when each needs
+the CPU one host needed.
 
-| hosts (N) | cold run, wall time | time / time of 1 host | outcome |
-| --- | --- | --- | --- |
+| hosts (N) | cold run, wall time | time / time of 1 host | CPU used (all processes) | CPU-bound least ratio | outcome |
+| --- | --- | --- | --- | --- | --- |
 ${rows%$'\n'}
 
 Warm re-run of site.yml on the provisioned host (N=1), changed=0 expected:
