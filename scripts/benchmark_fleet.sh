@@ -191,10 +191,10 @@ for n in "${sizes[@]}"; do
   cores_busy=$(awk -v b="$busy" -v t="$took" 'BEGIN { printf "%.2f", b / t }')
   # The least time N hosts can take here if each needs what one host needed: N times its CPU
   # time on this machine's cores (never less than one host's wall time).
-  floor=""
-  [ -n "$one_host" ] && floor=$(awk -v n="$n" -v b="$one_host_busy" -v c="$cores" -v o="$one_host" \
+  least=""
+  [ -n "$one_host" ] && least=$(awk -v n="$n" -v b="$one_host_busy" -v c="$cores" -v o="$one_host" \
     'BEGIN { f = n * b / c / o; printf "%.2fx", f < 1 ? 1 : f }')
-  rows+="| $n | ${took} s | ${ratio} | ${busy} s, ${cores_busy} of ${cores} cores | ${floor} |"
+  rows+="| $n | ${took} s | ${ratio} | ${busy} s, ${cores_busy} of ${cores} cores | ${least} |"
   rows+=" ${failed} failed, ${unreachable} unreachable |"$'\n'
   if [ "$n" = 1 ]; then
     echo "[fleet] N=1: warm re-run" >&2
