@@ -16,8 +16,11 @@ if mountpoint -q "$mount_point"; then
   exit 0
 fi
 if [ ! -f "$image" ]; then
-  truncate -s 4G "$image"
-  mkfs.xfs -q -m reflink=1 "$image"
+  # Made under another name and renamed once it holds a file system: a failed mkfs (no
+  # xfsprogs yet) leaves no empty image behind for the next run to try to mount.
+  truncate -s 4G "$image.new"
+  mkfs.xfs -q -m reflink=1 "$image.new"
+  mv "$image.new" "$image"
 fi
 mount -o loop "$image" "$mount_point"
 mkdir -p "$mount_point/debian-12" "$mount_point/debian-13"
