@@ -8,10 +8,10 @@ DOCUMENTATION = r"""
 module: dev_container_host_state
 short_description: Read the host and Docker state the dev_container role checks against
 description:
-  - One read-only call for the questions the role asks a host before its first change: the
+  - One read-only call for the questions the role asks a host before its first change (the
     Docker engine's version, networks and runtimes, whether Compose v2 is there, the image's
     id, the ports a container already publishes, tables of C(/proc/net) and the paths to
-    mount. Each question it is not given is not asked.
+    mount). Each question it is not given is not asked.
   - Asks the engine through the C(docker) client, as the role's user would (C(DOCKER_HOST)
     and the client's context hold).
   - Never changes anything; supports check mode.
