@@ -18,6 +18,10 @@ import pytest
 from conftest import ROOT
 
 MODULE = ROOT / "roles" / "dev_container" / "library" / "dev_container_host_state.py"
+CONTAINER_FORMAT = (
+    '{"ports": {{json .HostConfig.PortBindings}}, "labels": {{json .Config.Labels}}, '
+    '"running": {{json .State.Running}}}'
+)
 
 FAKE_DOCKER = """#!{python}
 import json, os, sys
@@ -45,7 +49,19 @@ ENGINE = [
     (["compose", "version"], (0, "2.32.4\n")),
     (["info"], (0, json.dumps({"runc": {"path": "runc"}, "nvidia": {"path": "nvidia-container-runtime"}}))),
     (["image", "inspect"], (0, "sha256:" + "c" * 64 + "\n")),
-    (["inspect", "--type", "container"], (0, json.dumps({"8888/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8888"}]}))),
+    (
+        ["inspect", "--type", "container"],
+        (
+            0,
+            json.dumps(
+                {
+                    "ports": {"8888/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8888"}]},
+                    "labels": {"org.mlops.dev-container.spec": "f" * 40},
+                    "running": True,
+                }
+            ),
+        ),
+    ),
 ]
 
 
@@ -92,6 +108,8 @@ def test_an_answering_engine_is_asked_everything_in_one_call(tmp_path, docker_bi
     assert sorted(result["runtimes"]) == ["nvidia", "runc"]
     assert result["image_id"] == "sha256:" + "c" * 64
     assert result["container_ports"] == {"8888/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8888"}]}
+    assert result["container_labels"] == {"org.mlops.dev-container.spec": "f" * 40}
+    assert result["container_running"] is True
     # Every network's id, from the list, is inspected in the same call.
     assert ["network", "inspect", "a" * 64, "b" * 64] in asked
 
@@ -108,6 +126,8 @@ def test_without_an_engine_nothing_else_is_asked_and_nothing_is_there(tmp_path, 
     assert result["runtimes"] == {}
     assert result["image_id"] is None
     assert result["container_ports"] is None
+    assert result["container_labels"] is None
+    assert result["container_running"] is False
     assert asked == [["version", "--format", "{{.Server.Version}}"]]
 
 
@@ -137,7 +157,7 @@ def test_a_failing_network_inspect_fails_the_module(tmp_path, docker_bin):
 
 def test_only_what_is_asked_for_is_asked(tmp_path, docker_bin):
     result, asked = run_module(tmp_path, docker_bin, ENGINE, container="mlops-dev")
-    assert asked == [["inspect", "--type", "container", "--format", "{{json .HostConfig.PortBindings}}", "mlops-dev"]]
+    assert asked == [["inspect", "--type", "container", "--format", CONTAINER_FORMAT, "mlops-dev"]]
     assert "engine" not in result
     assert "networks" not in result
 
@@ -158,7 +178,12 @@ def test_paths_and_tables(tmp_path, docker_bin):
     assert state[paths[1]] == {**state[paths[1]], "exists": True, "isdir": False, "issock": False}
     assert state[paths[2]]["issock"] is True
     assert state[paths[3]] == {
-        "exists": False, "isdir": False, "isreg": False, "issock": False, "pw_name": None, "mode": None
+        "exists": False,
+        "isdir": False,
+        "isreg": False,
+        "issock": False,
+        "pw_name": None,
+        "mode": None,
     }
     assert "checksum" not in state[paths[1]]  # only files asked for as files are read
     # A table the host lacks is left out; the one it has comes whole, header first.
@@ -184,3 +209,10 @@ def test_paths_are_keyed_as_given_and_expanded_to_look(tmp_path, docker_bin, mon
     (tmp_path / "workspace").mkdir()
     result, _ = run_module(tmp_path, docker_bin, [], paths=["~/workspace"])
     assert result["paths"]["~/workspace"]["isdir"] is True
+
+
+def test_a_stopped_container_without_labels_or_ports(tmp_path, docker_bin):
+    stopped = json.dumps({"ports": None, "labels": None, "running": False})
+    result, _ = run_module(tmp_path, docker_bin, [(["inspect", "--type", "container"], (0, stopped))], container="c")
+    assert result["module_rc"] == 0, result
+    assert (result["container_ports"], result["container_labels"], result["container_running"]) == ({}, {}, False)

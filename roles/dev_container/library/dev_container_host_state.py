@@ -30,7 +30,9 @@ options:
     description: Image whose id to return (C(docker image inspect)); omit for none.
     type: str
   container:
-    description: Container whose published ports (C(HostConfig.PortBindings)) to return; omit for none.
+    description:
+      - Container whose published ports (C(HostConfig.PortBindings)), labels and running state
+        to return; omit for none.
     type: str
   proc_tables:
     description:
@@ -94,6 +96,14 @@ container_ports:
   description: The container's port bindings, or null when there is no such container.
   returned: when container is given
   type: dict
+container_labels:
+  description: The container's labels, or null when there is no such container.
+  returned: when container is given
+  type: dict
+container_running:
+  description: Whether the container exists and runs.
+  returned: when container is given
+  type: bool
 proc_tables:
   description: The text of each table read, by name.
   returned: always
@@ -118,6 +128,13 @@ import stat
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
+
+# What the role compares of an existing container: its published ports (the preflight's), its
+# labels (the fingerprint of its settings) and whether it runs; one JSON object.
+CONTAINER_FORMAT = (
+    '{"ports": {{json .HostConfig.PortBindings}}, "labels": {{json .Config.Labels}}, '
+    '"running": {{json .State.Running}}}'
+)
 
 
 def path_state(path: str, checksum: bool = False) -> dict[str, Any]:
@@ -225,11 +242,16 @@ def main() -> None:
     elif params["image"]:
         result["image_id"] = None
     if params["container"] and answers:
-        ports = "{{json .HostConfig.PortBindings}}"
-        rc, out, _ = ask("inspect", "--type", "container", "--format", ports, params["container"])
-        result["container_ports"] = (json_or(out, {}) or {}) if rc == 0 else None
+        rc, out, _ = ask("inspect", "--type", "container", "--format", CONTAINER_FORMAT, params["container"])
+        found = json_or(out, None) if rc == 0 else None
+        if isinstance(found, dict):
+            result["container_ports"] = found.get("ports") or {}
+            result["container_labels"] = found.get("labels") or {}
+            result["container_running"] = found.get("running") is True
+        else:
+            result.update(container_ports=None, container_labels=None, container_running=False)
     elif params["container"]:
-        result["container_ports"] = None
+        result.update(container_ports=None, container_labels=None, container_running=False)
     module.exit_json(**result)
 
 
