@@ -137,7 +137,13 @@ def account(name: str) -> dict[str, Any] | None:
         entry = pwd.getpwnam(name)
     except KeyError:
         return None
-    groups = [group.gr_name for group in grp.getgrall() if name in group.gr_mem or group.gr_gid == entry.pw_gid]
+    # As `id -Gn` and login do (NSS included), without walking the whole group database.
+    groups = []
+    for gid in os.getgrouplist(name, entry.pw_gid):
+        try:
+            groups.append(grp.getgrgid(gid).gr_name)
+        except KeyError:
+            groups.append(str(gid))
     return {
         "uid": entry.pw_uid,
         "gid": entry.pw_gid,
