@@ -168,3 +168,14 @@ def test_a_command_that_is_not_an_argument_list_fails_the_module(tmp_path, bin_d
     assert result["module_rc"] != 0
     assert result["failed"] is True
     assert "commands.bad must be a non-empty list of strings" in result["msg"]
+
+
+def test_paths_are_looked_at_without_reading_them(tmp_path, bin_dir):
+    secret = tmp_path / "dockerd.env"
+    secret.write_text("HTTPS_PROXY=http://user:password@proxy:3128\n")
+    secret.chmod(0o600)
+    result = run_module(tmp_path, bin_dir, paths=[str(secret)])
+    assert result["module_rc"] == 0, result
+    assert result["files"][str(secret)]["isreg"] is True
+    assert result["files"][str(secret)]["mode"] == "0600"
+    assert "checksum" not in result["files"][str(secret)]

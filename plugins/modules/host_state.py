@@ -37,6 +37,13 @@ options:
     type: list
     elements: path
     default: []
+  paths:
+    description:
+      - Paths to look at as I(files), without reading a regular file's content (no checksum),
+        for files that only need to exist or not, and for files that may hold a secret.
+    type: list
+    elements: path
+    default: []
   commands:
     description:
       - Commands that only report, by a name of the caller's choice; each is an argument list
@@ -81,8 +88,8 @@ groups:
   sample: {"docker": {"gid": 998, "members": ["ada"]}}
 files:
   description:
-    - Each path's kind, owner, group and mode; a regular file's C(checksum), a link's
-      C(lnk_source) (its target as written).
+    - Each path of I(files) and I(paths), by path - its kind, owner, group and mode; a regular
+      file's C(checksum) (I(files) only), a link's C(lnk_source) (its target as written).
   returned: always
   type: dict
   sample:
@@ -163,8 +170,8 @@ def group(name: str) -> dict[str, Any] | None:
     return {"gid": entry.gr_gid, "members": list(entry.gr_mem)}
 
 
-def file_state(path: str) -> dict[str, Any]:
-    """A path as it is (a final link not followed), with a regular file's SHA-1."""
+def file_state(path: str, checksum: bool = True) -> dict[str, Any]:
+    """A path as it is (a final link not followed), with a regular file's SHA-1 if asked."""
     try:
         info = os.lstat(path)
     except OSError:
@@ -188,7 +195,7 @@ def file_state(path: str) -> dict[str, Any]:
     }
     if state["islnk"]:
         state["lnk_source"] = os.readlink(path)
-    if state["isreg"]:
+    if state["isreg"] and checksum:
         digest = hashlib.sha1(usedforsecurity=False)  # the checksum Ansible's modules compare
         try:
             with open(path, "rb") as content:
@@ -222,6 +229,7 @@ def main() -> None:
             "users": {"type": "list", "elements": "str", "default": []},
             "groups": {"type": "list", "elements": "str", "default": []},
             "files": {"type": "list", "elements": "path", "default": []},
+            "paths": {"type": "list", "elements": "path", "default": []},
             "commands": {"type": "dict", "default": {}},
         },
         supports_check_mode=True,
@@ -232,7 +240,10 @@ def main() -> None:
         packages=installed_packages(module, params["packages"]),
         users={name: account(name) for name in params["users"]},
         groups={name: group(name) for name in params["groups"]},
-        files={path: file_state(path) for path in params["files"]},
+        files={
+            **{path: file_state(path, checksum=False) for path in params["paths"]},
+            **{path: file_state(path) for path in params["files"]},
+        },
         commands=run_commands(module, params["commands"]),
     )
 
