@@ -39,6 +39,15 @@ VARIANTS: dict[str, dict] = {
         ]},
     },
     "no helper": {"git_account": "ada", "git_credential_helper": "none", "git_init_default_branch": ""},
+    # A workstation someone already uses: their identity, helper and safe.directory values.
+    "lived-in": {
+        "git_account": "ada",
+        "git_safe_directories": ["/home/ada/workspace"],
+        "_git_current": {"stdout_lines": [
+            "user.name=Ada Lovelace", "user.email=ada@example.com", "credential.helper=!pass-helper",
+            "safe.directory=/srv/theirs", "core.editor=vim", "alias.st=status",
+        ]},
+    },
     "ssh": {
         "git_account": "ada",
         "git_ssh_config": [
@@ -70,11 +79,10 @@ def settings(rendered, variant: str) -> dict[str, list]:
 
 
 def test_defaults_set_only_the_defaults_and_the_store_helper(rendered):
+    """No identity in the inventory: user.name and user.email are not touched, not unset."""
     assert settings(rendered, "defaults") == {
         "core.autocrlf": ["input"],
         "fetch.prune": ["true"],
-        "user.name": [None],
-        "user.email": [None],
         "init.defaultBranch": ["main"],
         "pull.rebase": ["false"],
         "credential.helper": ["store"],
@@ -96,7 +104,22 @@ def test_host_layer_wins_over_group_and_null_unsets_a_default(rendered):
 def test_no_helper_unsets_the_helper(rendered):
     got = settings(rendered, "no helper")
     assert got["credential.helper"] == [None]
-    assert got["init.defaultBranch"] == [None]
+    assert "init.defaultBranch" not in got
+
+
+def todo(rendered, variant: str) -> list[tuple[str, str | None]]:
+    return [(item["name"], item["value"]) for item in json.loads((rendered[variant] / "todo.json").read_text())]
+
+
+def test_a_lived_in_gitconfig_keeps_the_users_identity_helper_and_values(rendered):
+    """Only the role's own missing settings are applied: nothing is unset or replaced."""
+    assert todo(rendered, "lived-in") == [
+        ("core.autocrlf", "input"),
+        ("fetch.prune", "true"),
+        ("pull.rebase", "false"),
+        ("init.defaultBranch", "main"),
+        ("safe.directory", "/home/ada/workspace"),
+    ]
 
 
 def ssh_resolve(config: Path, host: str) -> dict[str, str]:
@@ -118,11 +141,9 @@ def test_ssh_reads_the_host_entries_as_written(rendered):
 
 
 def test_only_the_settings_that_differ_are_set(rendered):
-    differs = json.loads((rendered["configured"] / "differs.json").read_text())
-    assert sorted(differs) == sorted([
-        "pull.rebase",  # true, wanted false
-        "url.https://x.example/.insteadOf",  # x: only, wanted x: and y:
-        "user.name",  # set, wanted unset
-    ])
+    assert todo(rendered, "configured") == [
+        ("url.https://x.example/.insteadOf", "y:"),  # x: there already, y: missing
+        ("pull.rebase", "false"),  # true, wanted false
+    ]
     # Nothing read (a fresh account): every setting with a value is set.
-    assert "core.autocrlf" in json.loads((rendered["defaults"] / "differs.json").read_text())
+    assert ("core.autocrlf", "input") in todo(rendered, "defaults")
