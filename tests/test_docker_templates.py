@@ -34,6 +34,16 @@ VARIANTS: dict[str, dict] = {
         "docker_default_address_pools": [{"base": "172.30.0.0/16", "size": 24}],
     },
     "nvidia": {"docker_nvidia_runtime_enabled": True, "docker_nvidia_runtime_default": True},
+    # The host's own daemon.json, as tasks/configure.yml adopts it.
+    "adopted": {
+        "_docker_daemon_base": {
+            "data-root": "/srv/docker",
+            "runtimes": {"nvidia": {"path": "/usr/bin/nvidia-container-runtime"}},
+            "insecure-registries": ["registry.lan:5000"],
+            "log-opts": {"max-size": "100m", "compress": "true"},
+        },
+    },
+    "adopted_moved": {"_docker_daemon_base": {"data-root": "/srv/docker"}, "docker_data_root": "/data/docker"},
 }
 
 
@@ -171,6 +181,20 @@ def test_daemon_json_defaults(rendered):
         "log-opts": {"max-size": "10m", "max-file": "3"},
         "live-restore": True,
     }
+
+
+def test_a_hosts_own_daemon_json_stays_beneath_the_layers(rendered):
+    """Its data-root, runtime and registries are kept; the layers win only the keys they set."""
+    assert json.loads((rendered["adopted"] / "daemon.json").read_text()) == {
+        "data-root": "/srv/docker",
+        "runtimes": {"nvidia": {"path": "/usr/bin/nvidia-container-runtime"}},
+        "insecure-registries": ["registry.lan:5000"],
+        "log-driver": "json-file",
+        "log-opts": {"max-size": "10m", "max-file": "3", "compress": "true"},
+        "live-restore": True,
+    }
+    # data-root moves only where the inventory sets it.
+    assert json.loads((rendered["adopted_moved"] / "daemon.json").read_text())["data-root"] == "/data/docker"
 
 
 def test_daemon_json_registers_the_nvidia_runtime(rendered):
