@@ -17,7 +17,7 @@ EXPECTED = {
     "debian-12": {"user": "alice", "uid": 2001, "other": "bob", "max_size": "50m", "cache": "/srv/dvc-cache",
                   "remotes": ["team"]},
     "debian-13": {"user": "bob", "uid": 2002, "other": "alice", "max_size": "10m", "cache": "/mnt/data/dvc-cache",
-                  "remotes": ["scratch", "team"]},
+                  "remotes": ["scratch", "team"], "own_remote": "/mnt/data/dvc-scratch"},
 }
 DATASET = (Path(__file__).resolve().parent.parent / "files" / "dataset.csv").read_bytes()
 DATASET_MD5 = hashlib.md5(DATASET).hexdigest()  # DVC's content address
@@ -165,3 +165,32 @@ def test_the_data_is_seen_through_the_shared_cache(host, expected):
     same = host.run(f"python3 -c 'import os,sys; print(os.path.samefile(sys.argv[1], sys.argv[2]))' "
                     f"{project}/data/dataset.csv {obj}")
     assert same.stdout.strip() == "True", same.stderr
+
+
+def test_the_local_remotes_are_mounted_at_their_host_paths(host, expected):
+    """Each local remote of the host's projects is mounted read-write at the same path."""
+    info = json.loads(host.check_output("docker inspect mlops-dev"))[0]
+    mounts = {mount["Destination"]: mount for mount in info["Mounts"]}
+    for path in ["/srv/dvc-team"] + ([expected["own_remote"]] if "own_remote" in expected else []):
+        assert mounts[path]["Source"] == path
+        assert mounts[path]["RW"] is True
+
+
+def test_dvc_push_inside_the_container_reaches_the_host_and_a_fresh_clone(host, expected):
+    """debian-13's own local remote (made by the dvc step for bob): pushed to inside the container,
+    the objects are on the host, the user's, and a fresh clone on the host pulls the data from it."""
+    if "own_remote" not in expected:
+        pytest.skip("this host's projects have only the team's read-only share")
+    user, remote, project = expected["user"], expected["own_remote"], f"/home/{expected['user']}/workspace/mlops"
+    assert host.file(remote).user == user
+    pushed = in_container(host, "dvc pull && dvc push -r scratch", workdir=project)
+    assert pushed.rc == 0, pushed.stdout + pushed.stderr
+    obj = host.file(f"{remote}/files/md5/{DATASET_MD5[:2]}/{DATASET_MD5[2:]}")
+    assert obj.exists and obj.user == user
+    script = (
+        f"rm -rf /tmp/fresh && git clone -q {project} /tmp/fresh && cd /tmp/fresh"
+        f" && dvc remote add -d scratch {remote} && dvc pull -q && md5sum data/dataset.csv"
+    )
+    fresh = host.run(f"sudo -u {user} -H sh -c {shlex.quote(script)}")
+    assert fresh.rc == 0, fresh.stdout + fresh.stderr
+    assert fresh.stdout.split()[0] == DATASET_MD5
