@@ -163,6 +163,14 @@ def test_port_forms():
         "target": 8888, "published": "18888", "host_ip": "127.0.0.1", "protocol": "tcp"}
 
 
+def test_the_summary_names_each_port_by_the_url_a_person_opens():
+    assert filters.port_url({"name": "jupyter", "container": 8888, "host": 8888, "address": "127.0.0.1"}) == (
+        "jupyter: http://127.0.0.1:8888/")
+    # Published on every address: the workstation's own loopback is where its user opens it.
+    assert filters.port_url({"container": 6006, "host": 16006, "address": "0.0.0.0"}) == "http://127.0.0.1:16006/"
+    assert filters.port_url({"name": "x", "container": 1, "host": 9000, "address": "::1"}) == "x: http://[::1]:9000/"
+
+
 def test_devcontainer_schema_refuses_what_vs_code_would():
     schema = json.loads((ROOT / "roles" / "dev_container" / "files" / "devcontainer.schema.json").read_text())
     good = {"name": "mlops-dev", "dockerComposeFile": ["../compose.yaml"], "service": "dev",

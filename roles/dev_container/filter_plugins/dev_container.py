@@ -371,6 +371,17 @@ def published_port(port: dict[str, Any]) -> str:
     return f"{address}:{port['host']}:{port['container']}/{port.get('protocol', 'tcp')}"
 
 
+def port_url(port: dict[str, Any]) -> str:
+    """A filled-in port as the URL a person opens on the workstation, with its name when it has one."""
+    address = str(port["address"])
+    if address in ("", "0.0.0.0", "::"):
+        address = "127.0.0.1"
+    if ":" in address:
+        address = f"[{address}]"
+    url = f"http://{address}:{port['host']}/"
+    return f"{port['name']}: {url}" if port.get("name") else url
+
+
 def not_addresses(values: Any) -> list[Any]:
     """The entries of a list that are not IP addresses (all of it when it is not a list)."""
     if not isinstance(values, list):
@@ -422,6 +433,7 @@ class FilterModule:
             "dev_container_not_addresses": not_addresses,
             "dev_container_compose_port": compose_port,
             "dev_container_published_port": published_port,
+            "dev_container_port_url": port_url,
             "dev_container_schema_errors": schema_errors,
             "dev_container_path_differs": path_differs,
         }
