@@ -186,7 +186,8 @@ def test_dvc_push_inside_the_container_reaches_the_host_and_a_fresh_clone(host, 
     pushed = in_container(host, "dvc pull && dvc push -r scratch", workdir=project)
     assert pushed.rc == 0, pushed.stdout + pushed.stderr
     obj = host.file(f"{remote}/files/md5/{DATASET_MD5[:2]}/{DATASET_MD5[2:]}")
-    assert obj.exists and obj.user == user
+    assert obj.exists
+    assert obj.user == user
     script = (
         f"rm -rf /tmp/fresh && git clone -q {project} /tmp/fresh && cd /tmp/fresh"
         f" && dvc remote add -d scratch {remote} && dvc pull -q && md5sum data/dataset.csv"
