@@ -24,6 +24,9 @@ if ! "$python" -m venv --help >/dev/null 2>&1 || ! "$python" -c 'import ensurepi
 fi
 
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+# pip trusts the system's CA store too, where a TLS-inspecting proxy's CA is added (an older
+# pip trusts only its own bundle).
+[ -n "${PIP_CERT:-}" ] || [ ! -r /etc/ssl/certs/ca-certificates.crt ] || export PIP_CERT=/etc/ssl/certs/ca-certificates.crt
 echo "[setup] installing the pinned tools into $venv"
 # (Some machines' pip configuration names local indexes that do not exist; pip warns once per
 # package about them, which says nothing about this install.)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What the test suite needs besides .venv: a Docker engine that answers, debootstrap to build
-# the test images, rsync (molecule's docker driver), openssl and xfsprogs. As root on Debian
+# the test images, rsync (molecule's docker driver), openssl, xfsprogs, and the Dev Containers
+# CLI (pinned; molecule/newcomer runs it in its hosts) with Node.js. As root on Debian
 # they are installed and dockerd is started when no engine answers (a machine without systemd,
 # as in CI); otherwise this says what is missing.
 set -euo pipefail
@@ -14,6 +15,8 @@ command -v rsync >/dev/null || missing+=(rsync)
 command -v openssl >/dev/null || missing+=(openssl)
 # mkfs.xfs: the reflink-capable file system of molecule/dvc (tests/images/xfs.sh).
 command -v mkfs.xfs >/dev/null || missing+=(xfsprogs)
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | grep .) || true
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -24,6 +27,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+devcontainers_cli=0.89.0
+if [ "$(npm ls --global --depth=0 --parseable @devcontainers/cli 2>/dev/null | tail -n 1)" = "" ] ||
+  [ "$(node "$(npm root --global)/@devcontainers/cli/devcontainer.js" --version 2>/dev/null)" != "$devcontainers_cli" ]; then
+  log "installing the Dev Containers CLI $devcontainers_cli"
+  npm install --global --silent "@devcontainers/cli@$devcontainers_cli" >/dev/null
 fi
 
 if ! docker info >/dev/null 2>&1; then
@@ -43,4 +53,4 @@ if ! docker info >/dev/null 2>&1; then
   done
   docker info >/dev/null 2>&1 || { tail -n 30 /var/log/dockerd.log >&2; exit 1; }
 fi
-log "docker engine $(docker info --format '{{.ServerVersion}}'), $(debootstrap --version)"
+log "docker engine $(docker info --format '{{.ServerVersion}}'), $(debootstrap --version), devcontainer $devcontainers_cli, node $(node --version)"

@@ -1,0 +1,128 @@
+"""What a new user has after README's quick start, run word for word on the shipped inventory
+(converge.yml): a finished run and a warm one that changes nothing, a container of their own
+that VS Code's client adopts, Python 3.9 and DVC in every kind of shell there, and on the
+lived-in host their Docker, daemon.json and ~/.gitconfig kept."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+# Per host: the user who ran the quick start, and the uid the container must run as.
+USERS = {"debian-12": ("alice", "/home/alice"), "debian-13": ("root", "/root")}
+RECAP = re.compile(r"^localhost\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=0", re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def user(host):
+    return USERS[host.check_output("hostname")]
+
+
+def log(host, name: str) -> str:
+    return host.file(f"/var/log/newcomer/{name}").content_string
+
+
+def test_the_cold_run_finished_and_says_how_to_use_the_workstation(host, user):
+    cold = log(host, "cold.log")
+    recap = RECAP.search(cold)
+    assert recap, cold[-3000:]
+    assert int(recap.group(1)) > 0
+    assert "Development container: mlops-dev, as " + user[0] in cold
+    assert "jupyter: http://127.0.0.1:8888/" in cold
+    assert "tensorboard: http://127.0.0.1:6006/" in cold
+    assert 'Attach: in VS Code, "Dev Containers: Attach to Running Container..."' in cold
+
+
+def test_the_warm_run_changes_nothing_and_keeps_the_container(host):
+    warm = log(host, "warm.log")
+    recap = RECAP.search(warm)
+    assert recap, warm[-3000:]
+    assert recap.group(1) == "0", warm[-3000:]
+    assert log(host, "container-before-cli") == log(host, "container-after")
+
+
+def test_the_container_runs_as_the_user_and_their_files_stay_theirs(host, user):
+    name, home = user
+    made = f"{home}/workspace/made-inside"
+    result = host.run(f"docker exec mlops-dev sh -c 'id -un; touch {made}'")
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip() == name
+    assert host.file(made).user == name
+
+
+@pytest.mark.parametrize(
+    "shell",
+    [["bash", "-lic"], ["sh", "-lc"], ["sh", "-c"]],
+    ids=["login interactive bash (VS Code's probe)", "login sh", "plain exec"],
+)
+def test_every_shell_in_the_container_finds_the_tools(host, shell):
+    script = "command -v python pip dvc git && python --version"
+    result = host.run("docker exec mlops-dev " + " ".join(shell) + f" '{script}'")
+    assert result.rc == 0, result.stdout + result.stderr
+    lines = result.stdout.split()
+    assert lines[:3] == ["/opt/venv/bin/python", "/opt/venv/bin/pip", "/opt/venv/bin/dvc"]
+    assert lines[3].endswith("/git")
+    assert "Python 3.9." in result.stdout
+
+
+def test_the_dev_containers_cli_adopts_the_container(host, user):
+    """`devcontainer up` on the written files finds the role's container (same id), and `exec`
+    runs in it as the user with the probed environment: DVC and the venv's Python 3.9."""
+    up = json.loads(log(host, "cli-up.json"))
+    assert up["outcome"] == "success", log(host, "cli-up.err")[-2000:]
+    assert up["containerId"] == log(host, "container-before-cli").strip()
+    assert "DVC version: 3." in log(host, "cli-dvc-doctor.log")
+    name, prefix, version = log(host, "cli-exec.log").split("\n")[-4:-1]
+    assert (name, prefix) == (user[0], "/opt/venv")
+    assert version.startswith("Python 3.9.")
+
+
+
+
+@pytest.fixture(scope="module")
+def lived_in(host):
+    if host.check_output("hostname") != "debian-13":
+        pytest.skip("the fresh host has nothing of its own to keep")
+
+
+def test_the_users_docker_is_kept_and_configured(host, lived_in):
+    assert host.package("docker-ce").is_installed
+    assert host.package("docker-ce").version == "5:27.3.1-1~debian.13~trixie"
+    assert host.package("containerd.io").is_installed
+    assert host.check_output("docker info --format '{{.DockerRootDir}}'") == "/srv/docker"
+    assert "theirs:latest" in host.check_output("docker images --format '{{.Repository}}:{{.Tag}}'").split()
+
+
+def test_the_users_daemon_json_stays_beneath_the_roles_layers(host, lived_in):
+    config = json.loads(host.file("/etc/docker/daemon.json").content_string)
+    assert config["data-root"] == "/srv/docker"
+    assert config["insecure-registries"] == ["registry.lan:5000"]
+    assert config["runtimes"]["nvidia"]["path"] == "/usr/bin/nvidia-container-runtime"
+    assert config["live-restore"] is True
+    assert config["log-opts"] == {"max-size": "10m", "max-file": "3"}
+    copies = host.run("ls /etc/docker/daemon.json.orig-*").stdout.split()
+    assert len(copies) == 1
+    assert json.loads(host.file(copies[0]).content_string)["data-root"] == "/srv/docker"
+    assert "live-restore" not in json.loads(host.file(copies[0]).content_string)
+
+
+def test_the_users_gitconfig_is_kept(host, lived_in):
+    def get(key):
+        return host.run(f"git config --global --get-all {key}").stdout.split("\n")[:-1]
+
+    assert get("user.name") == ["Root Person"]
+    assert get("user.email") == ["root@example.com"]
+    assert get("credential.helper") == ["!pass-helper"]
+    assert get("safe.directory") == ["/srv/theirs", "/root/workspace"]
+    assert get("core.editor") == ["vim"]
+    assert get("alias.st") == ["status"]
+
+
+def test_another_engine_is_refused_before_anything_changes(host, lived_in):
+    assert log(host, "replace.rc").strip() != "0"
+    output = log(host, "replace.log")
+    assert "docker_replace_engine: true" in output
+    assert "Nothing was changed on localhost" in output
+    assert host.package("docker-ce").is_installed
