@@ -159,8 +159,13 @@ def test_devcontainer_json_points_at_the_service(host):
     assert document["service"] == "dev"
     assert document["workspaceFolder"] == WORKSPACE
     assert document["remoteUser"] == "kim"
-    metadata = json.loads(inspect(host)["Config"]["Labels"]["devcontainer.metadata"])
-    assert metadata[0]["workspaceFolder"] == WORKSPACE
+    labels = inspect(host)["Config"]["Labels"]
+    metadata = json.loads(labels["devcontainer.metadata"])
+    # The label holds image metadata only; the CLI and VS Code find the container by these two.
+    assert "workspaceFolder" not in metadata[0]
+    assert labels["devcontainer.local_folder"] == WORKSPACE
+    assert labels["devcontainer.config_file"] == f"{WORKSPACE}/.devcontainer/devcontainer.json"
+    assert document["updateRemoteUserUID"] is False
     assert "ms-python.python" in metadata[0]["customizations"]["vscode"]["extensions"]
 
 
