@@ -1,5 +1,6 @@
 """Verify the docker role as a user would see it: the engine answers, runs containers, applies
-the merged daemon.json, and lets exactly the configured users in."""
+the merged daemon.json, and lets exactly the configured users in. The hosts had their user's
+Docker first (molecule/shared/lived_in_docker.yml): its packages, daemon.json and data stay."""
 
 from __future__ import annotations
 
@@ -61,6 +62,31 @@ def test_daemon_json_holds_the_merged_layers(host):
     assert config["registry-mirrors"] == ["https://mirror.molecule.test"]  # group layer
     assert config["default-address-pools"] == [{"base": "172.31.0.0/16", "size": 24}]  # feature variable
     assert "no-such-option" not in config  # the refused side-effect converge left nothing behind
+    # The user's own daemon.json, beneath the layers.
+    assert config["data-root"] == "/srv/docker"
+    assert config["insecure-registries"] == ["registry.lan:5000"]
+    assert config["runtimes"]["nvidia"]["path"] == "/usr/bin/nvidia-container-runtime"
+
+
+def test_the_users_daemon_json_is_kept_as_it_was(host):
+    copies = host.run("ls /etc/docker/daemon.json.orig-*").stdout.split()
+    assert len(copies) == 1
+    original = host.file(copies[0])
+    assert original.mode == 0o600
+    assert json.loads(original.content_string) == {
+        "data-root": "/srv/docker",
+        "insecure-registries": ["registry.lan:5000"],
+        "runtimes": {"nvidia": {"path": "/usr/bin/nvidia-container-runtime", "runtimeArgs": []}},
+    }
+
+
+def test_the_users_engine_and_data_are_kept(host, docker_info):
+    codename = {"12": "bookworm", "13": "trixie"}[release(host)]
+    version = f"5:27.3.1-1~debian.{release(host)}~{codename}"
+    assert host.package("docker-ce").version == version
+    assert host.package("containerd.io").is_installed
+    assert docker_info["DockerRootDir"] == "/srv/docker"
+    assert "theirs:latest" in host.check_output("docker images --format '{{.Repository}}:{{.Tag}}'").split()
 
 
 def test_daemon_settings_are_in_effect(docker_info):
