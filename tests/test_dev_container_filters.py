@@ -183,6 +183,11 @@ def test_devcontainer_schema_refuses_what_vs_code_would():
     assert filters.schema_errors({k: v for k, v in good.items() if k != "service"}, schema)
     bad_extension = {**good, "customizations": {"vscode": {"extensions": ["not an extension"]}}}
     assert filters.schema_errors(bad_extension, schema)
+    # Where the Docker API runs the container: an image configuration, never both kinds at once.
+    by_image = {k: v for k, v in good.items() if k not in ("dockerComposeFile", "service")}
+    assert filters.schema_errors({**by_image, "image": "mlops-dev:3.9", "updateRemoteUserUID": False}, schema) == []
+    assert filters.schema_errors({**good, "image": "mlops-dev:3.9"}, schema)
+    assert filters.schema_errors(by_image, schema)
 
 
 def test_address_in():
