@@ -120,6 +120,33 @@ def test_git_reads_what_the_store_holds(tmp_path, store):
     assert f"password={TOKEN}" in proc.stdout.splitlines()
 
 
+def git_store(store: Path, action: str, text: str) -> str:
+    """git's own credential-store on the file: approve (store), reject (erase) or fill."""
+    proc = subprocess.run(
+        ["git", "-c", "credential.helper=", "-c", f"credential.helper=store --file={store}", "credential", action],
+        input=text, capture_output=True, text=True, check=True, env=dict(os.environ, GIT_TERMINAL_PROMPT="0"),
+    )  # fmt: skip
+    return proc.stdout
+
+
+def test_a_host_with_a_port_is_matched_as_git_writes_it(tmp_path, store):
+    """git stores host:port as host%3aport: rotating the token replaces git's own line, and git
+    then returns the new token; absent removes it."""
+    if not shutil.which("git"):
+        pytest.skip("git is not installed")
+    query = "protocol=https\nhost=git.example.com:8443\nusername=alice\n"
+    git_store(store, "approve", query + "password=old-token\n\n")
+    assert "%3a8443" in store.read_text()
+    result = run_module(tmp_path, credentials=[credential(host="git.example.com:8443")])
+    assert result["credentials"][0]["action"] == "updated"
+    assert len(store.read_text().splitlines()) == 1
+    assert f"password={TOKEN}" in git_store(store, "fill", query + "\n").splitlines()
+    assert run_module(tmp_path, credentials=[credential(host="git.example.com:8443")])["changed"] is False
+    gone = run_module(tmp_path, credentials=[credential(host="git.example.com:8443", state="absent", password=None)])
+    assert gone["credentials"][0]["action"] == "removed"
+    assert store.read_text() == ""
+
+
 def test_a_present_credential_without_a_password_is_refused(tmp_path, store):
     result = run_module(tmp_path, credentials=[{"host": "git.example.com", "username": "alice"}])
     assert result["rc"] != 0

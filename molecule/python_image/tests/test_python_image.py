@@ -126,11 +126,18 @@ def test_a_requirements_change_rebuilt_only_from_the_requirements_step(rebuild):
     assert rebuild["second_run_built"] is False
 
 
+def test_a_rollback_reuses_the_kept_image(rebuild):
+    """The requirements reverted: the earlier build (kept) is the alias again, nothing is built."""
+    assert rebuild["rolled_back"]["Id"] == rebuild["before"]["Id"]
+    assert rebuild["rollback_built"] is False
+
+
 def test_older_builds_are_pruned(host, rebuild):
-    old_tag = rebuild["before"]["Config"]["Labels"]["org.opencontainers.image.version"]
-    assert host.run(f"docker image inspect mlops-dev:{old_tag}").rc != 0
+    """After the rollback (keep 1) the build rolled back from is gone; the one in use stays."""
+    newer_tag = rebuild["after"]["Config"]["Labels"]["org.opencontainers.image.version"]
+    assert host.run(f"docker image inspect mlops-dev:{newer_tag}").rc != 0
     tags = host.check_output("docker images --format '{{.Tag}}' mlops-dev").split()
-    assert sorted(tags) == sorted(["3.9", rebuild["after"]["Config"]["Labels"]["org.opencontainers.image.version"]])
+    assert sorted(tags) == sorted(["3.9", rebuild["before"]["Config"]["Labels"]["org.opencontainers.image.version"]])
 
 
 def test_the_index_token_and_the_proxy_reached_pip(host):

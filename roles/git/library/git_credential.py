@@ -151,7 +151,9 @@ def parse_line(line: str) -> tuple[Key, str] | None:
         return None
     userinfo, _, host = url.netloc.rpartition("@")
     username, _, password = userinfo.partition(":")
-    key = Key(url.scheme, host, urllib.parse.unquote(url.path.lstrip("/")), urllib.parse.unquote(username))
+    # git writes a port as host%3aport: the same host as host:port.
+    unquote = urllib.parse.unquote
+    key = Key(url.scheme, unquote(host), unquote(url.path.lstrip("/")), unquote(username))
     return key, urllib.parse.unquote(password)
 
 
@@ -159,7 +161,8 @@ def format_line(key: Key, password: str) -> str:
     """A store line as git credential-store writes it (user name and password percent-encoded)."""
     userinfo = urllib.parse.quote(key.username, safe="") + ":" + urllib.parse.quote(password, safe="")
     path = "/" + urllib.parse.quote(key.path, safe="/") if key.path else ""
-    return f"{key.protocol}://{userinfo}@{key.host}{path}"
+    host = key.host.replace(":", "%3a")  # as git writes a port
+    return f"{key.protocol}://{userinfo}@{host}{path}"
 
 
 def masked(key: Key) -> str:
