@@ -47,16 +47,60 @@ VARIANTS: dict[str, dict] = {
 }
 
 
+def key_files(base: Path) -> dict[str, dict]:
+    """gpg's colon listing of a key file with one key, and of one with that key and another (a
+    subkey each), as the upstream install reads them; and the first key's fingerprint."""
+    if not shutil.which("gpg"):
+        return {}
+    home = base / "gnupg"
+    home.mkdir(mode=0o700)
+    gpg = ["gpg", "--batch", "--homedir", str(home), "--pinentry-mode", "loopback", "--passphrase", ""]
+    fingerprints = []
+    for name in ("pinned", "another"):
+        subprocess.run([*gpg, "--quick-gen-key", f"{name} <{name}@example.com>", "ed25519", "sign",
+                        "never"], check=True, capture_output=True)  # fmt: skip
+        listing = subprocess.run([*gpg, "--with-colons", "--fingerprint", f"{name}@example.com"], check=True,
+                                 capture_output=True, text=True).stdout  # fmt: skip
+        fingerprints.append(next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:")))
+        subprocess.run([*gpg, "--quick-add-key", fingerprints[-1], "cv25519", "encr", "never"], check=True,
+                       capture_output=True)  # fmt: skip
+
+    def listing(*keys: str) -> list[str]:
+        exported = base / "keys.asc"
+        export = subprocess.run([*gpg, "--export", "--armor", *keys], check=True, capture_output=True)
+        exported.write_bytes(export.stdout)
+        return subprocess.run([*gpg, "--show-keys", "--with-colons", "--with-fingerprint", str(exported)], check=True,
+                              capture_output=True, text=True).stdout.splitlines()  # fmt: skip
+
+    pinned = {"docker_upstream_gpg_fingerprint": fingerprints[0]}
+    return {
+        "key_pinned": {**pinned, "_docker_key_info": {"stdout_lines": listing(fingerprints[0])}},
+        "key_pinned_and_another": {**pinned, "_docker_key_info": {"stdout_lines": listing(*fingerprints)}},
+    }
+
+
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("docker-templates")
     return render_variants(
-        tmp_path_factory.mktemp("docker-templates"),
+        base,
         "render_docker_templates.yml",
         "docker",
         ["defaults/main.yml", "vars/main.yml", "vars/Debian-12.yml"],
-        VARIANTS,
+        {**VARIANTS, **key_files(base)},
         FACTS,
     )
+
+
+def test_only_a_key_file_of_the_pinned_key_alone_passes(rendered):
+    """apt trusts every key of the file: a second primary key beside Docker's is not Docker's."""
+    if "key_pinned" not in rendered:
+        pytest.skip("gpg is not installed")
+    pinned = json.loads((rendered["key_pinned"] / "key_fingerprints.json").read_text())
+    both = json.loads((rendered["key_pinned_and_another"] / "key_fingerprints.json").read_text())
+    assert len(pinned) == 1  # the subkey's fingerprint is not a primary key's
+    assert len(both) == 2
+    assert pinned[0] == both[0]
 
 
 def deb822(text: str) -> dict[str, str]:
