@@ -94,6 +94,17 @@ CASES = {
         "workstation_ca_certificates",
     ),
     "proxy that is not a URL": ("workstation", {"workstation_http_proxy": "proxy:3128"}, "workstation_http_proxy"),
+    "proxy password in every login shell": (
+        "workstation",
+        {"workstation_https_proxy": f"http://proxy-user:{SECRET}@proxy:3128"},
+        "workstation_proxy_environment",
+    ),
+    # The mask hides all of the password, colons and at-signs in it included.
+    "proxy with a colon in its password but no scheme": (
+        "workstation",
+        {"workstation_http_proxy": f"proxy-user:{SECRET}:x@y@proxy:3128"},
+        "workstation_http_proxy",
+    ),
     "proxy with credentials but no scheme": (
         "docker",
         {"docker_https_proxy": f"proxy-user:{SECRET}@proxy:3128"},
@@ -318,6 +329,8 @@ GOOD = {
         "workstation_user_create": False,
         "workstation_user_name": "root",
         "workstation_http_proxy": f"http://proxy-user:{SECRET}@127.0.0.1:3128",
+        # Not in every user's login shell: apt and the later roles get it from private files.
+        "workstation_proxy_environment": False,
     },
     "good python_image with an index token": {
         "test_role": "python_image",
