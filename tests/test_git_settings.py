@@ -111,6 +111,19 @@ def todo(rendered, variant: str) -> list[tuple[str, str | None]]:
     return [(item["name"], item["value"]) for item in json.loads((rendered[variant] / "todo.json").read_text())]
 
 
+def helper(rendered, variant: str) -> str:
+    return json.loads((rendered[variant] / "helper.json").read_text())
+
+
+def test_the_helper_is_the_users_own_only_when_it_is_not_store(rendered):
+    """A store helper (the role's own default from an earlier run) takes the listed tokens;
+    a password manager's helper is the user's, kept; none read means store."""
+    assert helper(rendered, "configured") == "store"
+    assert helper(rendered, "lived-in") == "user"
+    assert helper(rendered, "defaults") == "store"
+    assert helper(rendered, "no helper") == "none"
+
+
 def test_a_lived_in_gitconfig_keeps_the_users_identity_helper_and_values(rendered):
     """Only the role's own missing settings are applied: nothing is unset or replaced."""
     assert todo(rendered, "lived-in") == [
