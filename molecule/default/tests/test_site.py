@@ -194,4 +194,4 @@ def test_dvc_push_inside_the_container_reaches_the_host_and_a_fresh_clone(host, 
     )
     fresh = host.run(f"sudo -u {user} -H sh -c {shlex.quote(script)}")
     assert fresh.rc == 0, fresh.stdout + fresh.stderr
-    assert fresh.stdout.split()[0] == DATASET_MD5
+    assert fresh.stdout.splitlines()[-1].split()[0] == DATASET_MD5  # md5sum's line, after dvc's own
