@@ -15,6 +15,7 @@ import pytest
 import testinfra
 
 SECRET = "dvc-canary-5e81c0a7d3"  # molecule.yml: molecule_canary_secret
+INDEX_TOKEN = "dvc-index-canary-92b4e1"  # molecule.yml: molecule_index_token
 ANA_UID = 1701
 EPHEMERAL = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"))
 
@@ -140,6 +141,19 @@ def test_the_secret_is_only_in_0600_files_of_ana(host, project):
     assert {path: where for path, where in places.items() if where != ("0o600", ANA_UID)} == {}
 
 
+def test_the_index_token_is_only_in_the_venvs_0600_pip_conf(host):
+    found = checked(host.run(f"python3 -c {shlex.quote(FIND_SECRET)} {INDEX_TOKEN.encode().hex()}"))
+    assert found.splitlines() == ["/opt/dvc/pip.conf 0o600 0"]
+
+
+def test_no_command_line_or_environment_held_the_index_token(host):
+    host.run("systemctl stop cmdline-sampler")
+    sampled = host.file("/var/log/cmdline-sampler.log").content_string
+    # The sampler saw pip install DVC (the run it must have watched), and no token.
+    assert re.search(r"cmdline: .*/opt/dvc/bin/pip3? install .*dvc==", sampled), sampled[-2000:]
+    assert INDEX_TOKEN not in sampled
+
+
 def playbook_outputs() -> list[str]:
     """The output of each ansible-playbook run of the scenario, from its log (lines are tagged
     with the process id of their run). Left out: testinfra's ansible-inventory calls, which
@@ -159,6 +173,7 @@ def test_no_output_of_any_run_shows_the_secret():
     assert any("TASK [dvc : Configure the remotes of" in output for output in outputs)
     for output in outputs:
         assert SECRET not in output
+        assert INDEX_TOKEN not in output
     assert SECRET not in (EPHEMERAL / "check-copy.log").read_text()
 
 
