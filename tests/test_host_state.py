@@ -126,6 +126,7 @@ def test_files_are_looked_at_without_following_a_link(tmp_path, bin_dir):
         "pw_name": me,
         "gr_name": grp.getgrgid(os.getgid()).gr_name,
         "mode": "0640",
+        "mtime": int(regular.stat().st_mtime),
         # The checksum Ansible's copy module compares.
         "checksum": hashlib.sha1(regular.read_bytes()).hexdigest(),
     }
@@ -143,6 +144,7 @@ def test_files_are_looked_at_without_following_a_link(tmp_path, bin_dir):
         "pw_name": None,
         "gr_name": None,
         "mode": None,
+        "mtime": None,
     }
 
 

@@ -88,14 +88,15 @@ groups:
   sample: {"docker": {"gid": 998, "members": ["ada"]}}
 files:
   description:
-    - Each path of I(files) and I(paths), by path - its kind, owner, group and mode; a regular
-      file's C(checksum) (I(files) only), a link's C(lnk_source) (its target as written).
+    - Each path of I(files) and I(paths), by path - its kind, owner, group, mode and C(mtime)
+      (whole seconds since the epoch); a regular file's C(checksum) (I(files) only), a link's
+      C(lnk_source) (its target as written).
   returned: always
   type: dict
   sample:
     /etc/docker/daemon.json:
       {"exists": true, "isreg": true, "isdir": false, "islnk": false, "pw_name": "root",
-       "gr_name": "root", "mode": "0644", "checksum": "5b2c..."}
+       "gr_name": "root", "mode": "0644", "mtime": 1764662400, "checksum": "5b2c..."}
 commands:
   description: Each command's exit status and output, by its name.
   returned: always
@@ -120,6 +121,7 @@ MISSING_FILE = {
     "pw_name": None,
     "gr_name": None,
     "mode": None,
+    "mtime": None,
 }
 
 
@@ -192,6 +194,7 @@ def file_state(path: str, checksum: bool = True) -> dict[str, Any]:
         "pw_name": owner,
         "gr_name": group_name,
         "mode": f"{stat.S_IMODE(info.st_mode):04o}",
+        "mtime": int(info.st_mtime),
     }
     if state["islnk"]:
         state["lnk_source"] = os.readlink(path)
