@@ -8,6 +8,9 @@ python=${PYTHON:-python3}
 stamp="$venv/.requirements.sha256"
 wanted=$(sha256sum requirements.txt | cut -d' ' -f1)
 
+# Earlier versions cached every host's facts here, its environment (proxy passwords) included.
+rm -rf .cache/facts
+
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && [ -x "$venv/bin/ansible-playbook" ]; then
   echo "[setup] $venv is up to date"
   exit 0
