@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+from pathlib import Path
 
 import pytest
 
@@ -80,8 +82,6 @@ def test_the_dev_containers_cli_adopts_the_container(host, user):
     assert version.startswith("Python 3.9.")
 
 
-
-
 @pytest.fixture(scope="module")
 def lived_in(host):
     if host.check_output("hostname") != "debian-13":
@@ -127,3 +127,29 @@ def test_another_engine_is_refused_before_anything_changes(host, lived_in):
     assert "docker_replace_engine: true" in output
     assert "Nothing was changed on localhost" in output
     assert host.package("docker-ce").is_installed
+
+
+# molecule/shared/find_secret.py: files holding a secret, with their mode and owner.
+FIND_SECRET = (Path(__file__).parents[2] / "shared" / "find_secret.py").read_text()
+ENV_CANARY = "newcomer-env-canary-4d7a19"  # converge.yml: newcomer_login
+
+
+def test_a_password_in_the_users_environment_is_written_nowhere(host):
+    """No fact cache (nor anything else) keeps the environment the runs were started from."""
+    result = host.run(f"python3 -c {shlex.quote(FIND_SECRET)} {ENV_CANARY.encode().hex()}")
+    assert result.rc == 0, result.stderr
+    found = [line for line in result.stdout.splitlines() if not line.startswith("/var/log/newcomer/")]
+    assert found == []
+
+
+def test_a_second_run_at_once_stops_naming_the_first_and_changes_nothing(host):
+    if host.check_output("hostname") != "debian-12":
+        pytest.skip("run on the fresh host only (converge.yml)")
+    second = log(host, "second.log")
+    assert log(host, "second.rc").strip() != "0"
+    assert "another run is provisioning this host: alice on debian-12" in " ".join(second.split())
+    recap = re.search(r"^localhost\s+:\s+ok=\d+\s+changed=(\d+)", second, re.MULTILINE)
+    assert recap, second[-3000:]
+    assert recap.group(1) == "0"
+    assert log(host, "first.rc").strip() == "0", log(host, "first.log")[-3000:]
+    assert log(host, "lock-after.json") == ""  # released at the end of the first run
