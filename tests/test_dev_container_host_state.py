@@ -20,7 +20,7 @@ from conftest import ROOT
 MODULE = ROOT / "roles" / "dev_container" / "library" / "dev_container_host_state.py"
 CONTAINER_FORMAT = (
     '{"ports": {{json .HostConfig.PortBindings}}, "labels": {{json .Config.Labels}}, '
-    '"running": {{json .State.Running}}}'
+    '"running": {{json .State.Running}}, "pid": {{json .State.Pid}}, "mounts": {{json .Mounts}}}'
 )
 
 FAKE_DOCKER = """#!{python}
@@ -198,6 +198,7 @@ def test_files_are_checksummed_as_ansible_does(tmp_path, docker_bin):
     result, _ = run_module(tmp_path, docker_bin, [], files=[str(compose), str(tmp_path), str(tmp_path / "none")])
     found = result["paths"]
     assert found[str(compose)]["checksum"] == hashlib.sha1(b"services: {}\n").hexdigest()
+    assert found[str(compose)]["first_line"] == "services: {}"
     assert found[str(compose)]["mode"] == "0640"
     assert found[str(compose)]["isreg"] is True
     assert "checksum" not in found[str(tmp_path)]  # a directory has none
@@ -216,3 +217,26 @@ def test_a_stopped_container_without_labels_or_ports(tmp_path, docker_bin):
     result, _ = run_module(tmp_path, docker_bin, [(["inspect", "--type", "container"], (0, stopped))], container="c")
     assert result["module_rc"] == 0, result
     assert (result["container_ports"], result["container_labels"], result["container_running"]) == ({}, {}, False)
+
+
+def test_a_single_file_mount_replaced_on_the_host_is_stale(tmp_path, docker_bin):
+    """The container's view is /proc/<pid>/root: this process stands in for it (its root is /), so a
+    mount's destination that is another file than its source is what the container would see."""
+    current = tmp_path / "gitconfig"
+    current.write_text("[user]\n\tname = Kim\n")
+    old = tmp_path / "gitconfig-before-rename"
+    old.write_text("[user]\n\tname = Old\n")
+    mounts = [
+        {"Type": "bind", "Source": str(current), "Destination": str(old)},  # replaced: stale
+        {"Type": "bind", "Source": str(current), "Destination": str(current)},  # the same file
+        {"Type": "bind", "Source": str(tmp_path), "Destination": "/nonexistent"},  # a directory
+        {"Type": "volume", "Source": str(current), "Destination": str(old)},  # not a bind mount
+    ]
+    inspect = (0, json.dumps({"ports": {}, "labels": {}, "running": True, "pid": os.getpid(), "mounts": mounts}))
+    result, _ = run_module(
+        tmp_path, docker_bin, [(["version"], (0, "27.5.1\n")), (["inspect"], inspect)], container="c"
+    )
+    assert result["container_stale_mounts"] == [str(old)]
+    stopped = (0, json.dumps({"ports": {}, "labels": {}, "running": False, "pid": 0, "mounts": mounts}))
+    result, _ = run_module(tmp_path, docker_bin, [(["inspect"], stopped)], container="c")
+    assert result["container_stale_mounts"] == []

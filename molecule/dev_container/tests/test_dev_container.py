@@ -15,6 +15,7 @@ import pytest
 
 NAME = "mlops-dev"
 WORKSPACE = "/home/kim/workspace"
+COMPOSE_DIR = f"/etc/dev-container/{NAME}"  # dev_container_compose_project defaults to the name
 CACHE = "/srv/dvc-cache"
 IMAGE = "molecule-dev:latest"  # the stand-in image prepare.yml built
 SUBNETS = {"12": "172.30.12.0/24", "13": "172.30.13.0/24"}
@@ -140,23 +141,49 @@ def test_runtime_settings(host):
     assert shm == 256 * 1024
 
 
-def test_compose_file_describes_the_same_container(host):
-    compose = host.file(f"{WORKSPACE}/compose.yaml")
+def devcontainer_json(host) -> dict:
+    """devcontainer.json as VS Code reads it (JSON with comments): the role's marker line first."""
+    marker, _, document = host.file(f"{WORKSPACE}/.devcontainer/devcontainer.json").content_string.partition("\n")
+    assert marker.startswith("// Written by the dev_container role (Ansible)")
+    return json.loads(document)
+
+
+def test_compose_file_describes_the_same_container_outside_the_workspace(host):
+    compose = host.file(f"{COMPOSE_DIR}/compose.yaml")
     assert compose.user == "kim"
-    assert compose.mode == 0o640
+    assert compose.mode == 0o600  # it may hold a proxy's password
+    assert not host.file(f"{WORKSPACE}/compose.yaml").exists
     if release(host) != "13":
         pytest.skip("Compose v2 is Debian 13's (Debian 12 ships only docker-compose 1.29)")
     assert inspect(host)["Config"]["Labels"]["com.docker.compose.service"] == "dev"
     before = inspect(host)["Id"]
-    run = host.run(f"runuser -u kim -- sh -c 'cd {WORKSPACE} && docker compose up -d 2>&1'")
+    run = host.run(f"runuser -u kim -- sh -c 'cd {COMPOSE_DIR} && docker compose up -d 2>&1'")
     assert run.rc == 0, run.stdout
     assert inspect(host)["Id"] == before
 
 
+def test_the_role_keeps_its_files_out_of_the_projects_git_status(host):
+    if release(host) != "13":
+        pytest.skip("the workspace is a git repository on Debian 13 (prepare.yml)")
+    status = host.run(f"runuser -u kim -- git -C {WORKSPACE} status --porcelain --untracked-files=all")
+    assert status.rc == 0, status.stderr
+    assert status.stdout == ""
+
+
+def test_a_devcontainer_json_the_role_did_not_write_is_kept(host):
+    if release(host) != "12":
+        pytest.skip("kim's own devcontainer.json is Debian 12's (prepare.yml)")
+    copies = host.run(f"ls {WORKSPACE}/.devcontainer/").stdout.split()
+    kept = [name for name in copies if name.startswith("devcontainer.json.orig-")]
+    assert len(kept) == 1, copies
+    assert "kim-own" in host.file(f"{WORKSPACE}/.devcontainer/{kept[0]}").content_string
+    assert devcontainer_json(host)["name"] == NAME
+
+
 def test_devcontainer_json_points_at_the_service(host):
-    document = json.loads(host.file(f"{WORKSPACE}/.devcontainer/devcontainer.json").content_string)
+    document = devcontainer_json(host)
     if host.run("docker compose version").rc == 0:
-        assert document["dockerComposeFile"] == ["../compose.yaml"]
+        assert document["dockerComposeFile"] == [f"{COMPOSE_DIR}/compose.yaml"]
         assert document["service"] == "dev"
     else:
         # The Docker API runs it (Compose v1 reads no project name): the clients find it by its labels.
@@ -197,3 +224,9 @@ def test_the_other_network_is_internal(host):
     info = json.loads(host.check_output("docker network inspect mlops-batch"))[0]
     assert info["Internal"] is True
     assert info["IPAM"]["Config"][0]["Subnet"] == "172.30.14.0/24"
+
+
+def test_a_replaced_single_file_mount_is_current_after_the_next_run(host):
+    seen = json.loads(host.file("/opt/molecule/gitconfig_seen.json").content_string)
+    assert "seen = renamed" not in seen["before"]  # the replaced file: the container kept the old one
+    assert "seen = renamed" in seen["after"]

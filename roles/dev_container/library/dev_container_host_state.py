@@ -31,8 +31,8 @@ options:
     type: str
   container:
     description:
-      - Container whose published ports (C(HostConfig.PortBindings)), labels and running state
-        to return; omit for none.
+      - Container whose published ports (C(HostConfig.PortBindings)), labels, running state and
+        stale single-file mounts to return; omit for none.
     type: str
   proc_tables:
     description:
@@ -50,8 +50,9 @@ options:
     default: []
   files:
     description:
-      - Paths to look at as I(paths), with the SHA-1 checksum of those that are regular files
-        (the role's own files, whose content it compares before writing them).
+      - Paths to look at as I(paths), with the SHA-1 checksum and the first line (at most 200
+        bytes) of those that are regular files (the role's own files, whose content it compares
+        before writing them and whose first line says they are the role's).
     type: list
     elements: str
     default: []
@@ -104,6 +105,14 @@ container_running:
   description: Whether the container exists and runs.
   returned: when container is given
   type: bool
+container_stale_mounts:
+  description:
+    - The targets of the running container's single-file bind mounts whose file on the host has
+      been replaced since the container started (it still sees the old file); a restart mounts
+      the new one.
+  returned: when container is given
+  type: list
+  elements: str
 proc_tables:
   description: The text of each table read, by name.
   returned: always
@@ -133,8 +142,27 @@ from ansible.module_utils.basic import AnsibleModule
 # labels (the fingerprint of its settings) and whether it runs; one JSON object.
 CONTAINER_FORMAT = (
     '{"ports": {{json .HostConfig.PortBindings}}, "labels": {{json .Config.Labels}}, '
-    '"running": {{json .State.Running}}}'
+    '"running": {{json .State.Running}}, "pid": {{json .State.Pid}}, "mounts": {{json .Mounts}}}'
 )
+
+
+def stale_mounts(pid: int, mounts: list[dict[str, Any]]) -> list[str]:
+    """The targets of a running container's single-file bind mounts whose file on the host was
+    replaced (a rename, as git and Ansible write): the container still sees the old one."""
+    stale = []
+    for mount in mounts:
+        if mount.get("Type") != "bind" or not pid:
+            continue
+        try:
+            host = os.stat(mount["Source"])
+            if not stat.S_ISREG(host.st_mode):
+                continue
+            seen = os.stat(f"/proc/{pid}/root{mount['Destination']}")
+        except (KeyError, OSError):
+            continue
+        if (seen.st_dev, seen.st_ino) != (host.st_dev, host.st_ino):
+            stale.append(mount["Destination"])
+    return stale
 
 
 def path_state(path: str, checksum: bool = False) -> dict[str, Any]:
@@ -159,9 +187,13 @@ def path_state(path: str, checksum: bool = False) -> dict[str, Any]:
     if checksum and state["isreg"]:
         digest = hashlib.sha1(usedforsecurity=False)  # the checksum Ansible itself compares
         with open(path, "rb") as content:
+            first = content.readline(200)
+            digest.update(first)
             for chunk in iter(lambda: content.read(1 << 20), b""):
                 digest.update(chunk)
         state["checksum"] = digest.hexdigest()
+        # The role's files say so on their first line (never a secret there).
+        state["first_line"] = first.decode("utf-8", "replace").rstrip("\n")
     return state
 
 
@@ -248,10 +280,13 @@ def main() -> None:
             result["container_ports"] = found.get("ports") or {}
             result["container_labels"] = found.get("labels") or {}
             result["container_running"] = found.get("running") is True
+            result["container_stale_mounts"] = stale_mounts(found.get("pid") or 0, found.get("mounts") or [])
         else:
-            result.update(container_ports=None, container_labels=None, container_running=False)
+            result.update(
+                container_ports=None, container_labels=None, container_running=False, container_stale_mounts=[]
+            )
     elif params["container"]:
-        result.update(container_ports=None, container_labels=None, container_running=False)
+        result.update(container_ports=None, container_labels=None, container_running=False, container_stale_mounts=[])
     module.exit_json(**result)
 
 
