@@ -204,3 +204,23 @@ def test_check_mode_reported_a_change_and_made_none(host, shared, project):
     assert "+    type = copy" in output
     cache_type = checked(run_as(host, "ana", "dvc config --local cache.type", cwd=project)).strip()
     assert cache_type == ("symlink" if shared else "reflink")
+
+
+def test_a_cache_move_stopped_partway_is_finished_by_the_next_run(host):
+    if host.backend.get_hostname() != "dvc-debian-13":
+        pytest.skip("the cache move is Debian 13's (side_effect.yml)")
+    record = json.loads(host.file("/opt/molecule-cache-move.json").content_string)
+    copied, total = (int(n) for n in re.findall(r"\d+", record["stopped"][0]))
+    assert 0 < copied < total, record  # the first run did stop partway
+    assert record["stopped"][1] == "cache.dir: /mnt/xfs/dvc-cache"  # the settings had not moved yet
+    assert record["resumed"] == [
+        "bad objects: 0",
+        f"objects: {total} of {total}",
+        "cache.dir: /mnt/xfs/dvc-cache-moved",
+        "record left: no",
+        "data: intact",
+    ]
+    # Back on the scenario's cache afterwards.
+    assert (
+        checked(run_as(host, "ana", "dvc config cache.dir", cwd="/mnt/xfs/ana/mlops")).strip() == "/mnt/xfs/dvc-cache"
+    )
