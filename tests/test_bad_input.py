@@ -12,8 +12,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 
-from conftest import current_os, run_playbook, write_inventory
+from conftest import ROOT, current_os, run_playbook, write_inventory
 
 # A password in a proxy or index URL, a git token: it must not appear anywhere in the output of any case.
 SECRET = "pr0xy-s3cret-canary"
@@ -320,6 +321,30 @@ CASES = {
     ),
 }
 
+
+def control_character_cases() -> dict:
+    """Every string setting of every role (and each list of strings), generated from the argument
+    specs: a value with a line break and a second line (an environment line for a root daemon, an
+    apt hook), or an escape in a list's element, must be refused naming the setting."""
+    cases = {}
+    for spec_file in sorted((ROOT / "roles").glob("*/meta/argument_specs.yml")):
+        role = spec_file.parts[-3]
+        for name, option in yaml.safe_load(spec_file.read_text())["argument_specs"]["main"]["options"].items():
+            if option.get("type", "str") == "str":
+                value: object = "x\nLD_PRELOAD=/tmp/x.so"
+            elif option.get("type") == "list" and option.get("elements") == "str":
+                value = ["x", "y\x1b[2J"]
+            else:
+                continue
+            cases[f"control character in {name}"] = (
+                role,
+                {**(DEV if role == "dev_container" else {}), name: value},
+                name,
+            )
+    return cases
+
+
+CASES.update(control_character_cases())
 
 GOOD = {
     "good workstation": {"test_role": "workstation", "workstation_user_create": False, "workstation_user_name": "root"},

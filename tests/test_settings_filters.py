@@ -1,0 +1,39 @@
+"""The shared filters of plugins/filter/settings.py."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from conftest import ROOT
+
+spec = importlib.util.spec_from_file_location("settings", ROOT / "plugins" / "filter" / "settings.py")
+assert spec is not None
+assert spec.loader is not None
+settings = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(settings)
+control_characters = settings.FilterModule().filters()["control_characters"]
+
+
+def test_one_line_values_pass():
+    assert control_characters({"proxy": "http://u:p@proxy:3128", "users": ["ada"], "opts": {"a": {"b": "c"}}}) == []
+
+
+def test_a_line_break_an_escape_or_a_nul_anywhere_is_named_without_the_value():
+    found = control_characters(
+        {
+            "proxy": "http://proxy:3128\nLD_PRELOAD=/x.so",
+            "users": ["ada", "ben\x1b[2J"],
+            "env": {"TOKEN": "s3cret\x00"},
+            "config": {"url.https://h/.insteadOf\n": "x"},
+            "fine": 3,
+        }
+    )
+    assert found == ["proxy", "users[1]", "env.TOKEN", "config (a key)"]
+    assert not any("s3cret" in place for place in found)
+
+
+def test_the_places_named_multiline_may_hold_line_breaks_only():
+    pem = "-----BEGIN CERTIFICATE-----\r\nMIIB\n-----END CERTIFICATE-----\n"
+    keys = [{"name": "id", "private_key": pem}, {"name": "id\n", "private_key": pem + "\t"}]
+    assert control_characters({"keys": keys}, ["keys[].private_key"]) == ["keys[1].name", "keys[1].private_key"]
+    assert control_characters({"keys": keys}) == ["keys[0].private_key", "keys[1].name", "keys[1].private_key"]
