@@ -58,6 +58,11 @@ CASES = {
         {"docker_group_daemon_options": {"hosts": ["tcp://0.0.0.0:2375"]}},
         "docker_group_daemon_options",
     ),
+    "a TCP socket in dockerd's flags": (
+        "docker",
+        {"docker_dockerd_extra_args": ["--debug", "-H", "tcp://0.0.0.0:2375"]},
+        "docker_dockerd_extra_args",
+    ),
     "unknown service state": ("docker", {"docker_service_state": "running"}, "docker_service_state"),
     "relative data root": ("docker", {"docker_data_root": "data/docker"}, "docker_data_root"),
     "address pool with a bad CIDR": (
@@ -344,7 +349,39 @@ def control_character_cases() -> dict:
     return cases
 
 
+# Every setting that carries a URL but is not meant for a credential (the credentials have
+# variables of their own: git_credentials, a remote's secrets, docker_*_proxy), by how the URL
+# goes in, and every way a credential rides in a URL.
+URL_SETTINGS = {
+    "git_host_config": ("git", lambda url: {"remote.origin.url": url}),
+    "git_group_config": ("git", lambda url: {f"url.{url}.insteadOf": "https://git.example.com/"}),
+    "git_repositories": ("git", lambda url: [{"repo": url, "dest": "/tmp/bad-input-repo"}]),
+    "dvc_host_remotes": ("dvc", lambda url: {"store": {"type": "http", "url": url}}),
+    "dvc_group_remotes": (
+        "dvc",
+        lambda url: {"store": {"type": "s3", "url": "s3://b/x", "options": {"endpointurl": url}}},
+    ),
+    "docker_registry_mirrors": ("docker", lambda url: [url]),
+    "docker_host_daemon_options": ("docker", lambda url: {"proxies": {"http-proxy": url}}),
+}
+URL_CREDENTIALS = {
+    "a password": f"https://ada:{SECRET}@git.example.com/x",
+    "a token as the user": f"https://{SECRET}@git.example.com/x",
+    "a token in the query": f"https://git.example.com/x?access_token={SECRET}",
+}
+
+
+def url_credential_cases() -> dict:
+    cases = {}
+    for name, (role, build) in URL_SETTINGS.items():
+        for how, url in URL_CREDENTIALS.items():
+            extra = {"git_account": "root"} if role == "git" else {}
+            cases[f"{how} in {name}"] = (role, {**extra, name: build(url)}, name)
+    return cases
+
+
 CASES.update(control_character_cases())
+CASES.update(url_credential_cases())
 
 GOOD = {
     "good workstation": {"test_role": "workstation", "workstation_user_create": False, "workstation_user_name": "root"},

@@ -12,6 +12,7 @@ assert spec.loader is not None
 settings = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(settings)
 control_characters = settings.FilterModule().filters()["control_characters"]
+url_credentials = settings.FilterModule().filters()["url_credentials"]
 
 
 def test_one_line_values_pass():
@@ -37,3 +38,18 @@ def test_the_places_named_multiline_may_hold_line_breaks_only():
     keys = [{"name": "id", "private_key": pem}, {"name": "id\n", "private_key": pem + "\t"}]
     assert control_characters({"keys": keys}, ["keys[].private_key"]) == ["keys[1].name", "keys[1].private_key"]
     assert control_characters({"keys": keys}) == ["keys[0].private_key", "keys[1].name", "keys[1].private_key"]
+
+
+def test_credentials_in_urls_are_found_in_values_and_keys():
+    found = url_credentials(
+        {
+            "a": "https://oauth2:glpat-x@git.example.com/x.git",
+            "b": "https://ghp_token@github.com/x.git",
+            "c": {"url.https://oauth2:t@host/.insteadOf": "https://host/"},
+            "d": ["s3://bucket/path?X-Amz-Signature=abc", "https://h/simple?access_token=1"],
+            "e": "ssh://git@host:22/x.git",  # an ssh user is no credential
+            "f": "https://host/path?page=2",
+            "g": "http://[::1]:8080/x",
+        }
+    )
+    assert found == ["a", "b", "c (a key)", "d[0]", "d[1]"]

@@ -37,8 +37,29 @@ def control_characters(settings: dict[str, Any], multiline: list[str] | tuple[st
     return found
 
 
+# A credential in a URL: a password in the user part, any user part of an http(s) URL (a token
+# as the user), or a query parameter named like one.
+URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:[^/?#@\s]*@")
+HTTP_USER = re.compile(r"https?://[^/?#@\s]+@", re.IGNORECASE)
+QUERY_CREDENTIAL = re.compile(
+    r"[?&][^=&#\s]*(token|secret|passw|key|signature|sig|auth|credential)[^=&#\s]*=", re.IGNORECASE
+)
+
+
+def url_credentials(settings: dict[str, Any]) -> list[str]:
+    """Where the settings (name: value) hold a credential in a URL, keys of mappings too: the
+    places (as control_characters names them) of settings not meant for credentials. Never
+    returns a value."""
+    return [
+        path
+        for name, value in settings.items()
+        for path, _, text in _walk(value, name, name)
+        if URL_PASSWORD.search(text) or HTTP_USER.search(text) or QUERY_CREDENTIAL.search(text)
+    ]
+
+
 class FilterModule:
     """The shared settings filters."""
 
     def filters(self):
-        return {"control_characters": control_characters}
+        return {"control_characters": control_characters, "url_credentials": url_credentials}
