@@ -316,7 +316,7 @@ CASES = {
     ),
     "DVC project with an undefined remote": (
         "dvc",
-        {"dvc_projects": [{"path": "/tmp", "owner": "root", "remotes": ["nowhere"]}]},
+        {"dvc_projects": [{"path": WORKSPACE, "owner": "root", "remotes": ["nowhere"]}]},
         "dvc_projects[0].remotes",
     ),
     "shared DVC cache without a group": (
@@ -380,7 +380,39 @@ def url_credential_cases() -> dict:
     return cases
 
 
+# Every setting of a directory the roles write, own or mount, by how the path goes in, with /,
+# system directories and a climbing path: each must be refused naming the setting.
+PATH_SETTINGS = {
+    "dev_container_workspace": ("dev_container", lambda path: path),
+    "dev_container_project_dir": ("dev_container", lambda path: path),
+    "dev_container_compose_dir": ("dev_container", lambda path: path),
+    "dev_container_dvc_cache_dir": ("dev_container", lambda path: path),
+    "dev_container_dvc_remote_dirs": ("dev_container", lambda path: [path]),
+    "docker_data_root": ("docker", lambda path: path),
+    "dvc_venv": ("dvc", lambda path: path),
+    "dvc_cache_dir": ("dvc", lambda path: path),
+    "dvc_projects": ("dvc", lambda path: [{"path": path, "owner": "root"}]),
+    "dvc_host_remotes": ("dvc", lambda path: {"hdd": {"type": "local", "url": path}}),
+    "python_image_build_dir": ("python_image", lambda path: path),
+    "python_image_debootstrap_cache_dir": ("python_image", lambda path: path),
+    "git_repositories": ("git", lambda path: [{"repo": "https://git.example.com/x.git", "dest": path}]),
+}
+SYSTEM_PATHS = ["/", "/etc", "/usr/local/", "/var/lib", "/home/../etc"]
+
+
+def system_path_cases() -> dict:
+    cases = {}
+    for name, (role, build) in PATH_SETTINGS.items():
+        for path in SYSTEM_PATHS:
+            extra = {"git_account": "root"} if role == "git" else DEV if role == "dev_container" else {}
+            # A local remote's URL is named by the layers' pattern: it may come from any of them.
+            named = "dvc_*_remotes" if name.endswith("_remotes") else name
+            cases[f"{name} at {path}"] = (role, {**extra, name: build(path)}, named)
+    return cases
+
+
 CASES.update(control_character_cases())
+CASES.update(system_path_cases())
 CASES.update(url_credential_cases())
 
 GOOD = {

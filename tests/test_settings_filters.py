@@ -13,6 +13,7 @@ settings = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(settings)
 control_characters = settings.FilterModule().filters()["control_characters"]
 url_credentials = settings.FilterModule().filters()["url_credentials"]
+system_paths = settings.FilterModule().filters()["system_paths"]
 
 
 def test_one_line_values_pass():
@@ -53,3 +54,18 @@ def test_credentials_in_urls_are_found_in_values_and_keys():
         }
     )
     assert found == ["a", "b", "c (a key)", "d[0]", "d[1]"]
+
+
+def test_system_directories_and_climbing_paths_are_refused():
+    found = system_paths(
+        {
+            "a": "/",
+            "b": "/etc/",
+            "c": "//usr//local",
+            "d": ["/srv/dvc-cache", "/home/../etc", ""],
+            "e": "/home/ada/workspace",
+            "f": "/var/lib/docker-data",
+            "g": "/var/lib",
+        }
+    )
+    assert found == ["a", "b", "c", "d[1]", "g"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from typing import Any
 
@@ -58,8 +59,71 @@ def url_credentials(settings: dict[str, Any]) -> list[str]:
     ]
 
 
+# Directories of the system itself: a setting that writes, owns or mounts a directory must name
+# one of its own below them.
+SYSTEM_DIRECTORIES = frozenset(
+    [
+        "/",
+        "/bin",
+        "/boot",
+        "/dev",
+        "/etc",
+        "/home",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/libx32",
+        "/media",
+        "/mnt",
+        "/opt",
+        "/proc",
+        "/root",
+        "/run",
+        "/sbin",
+        "/srv",
+        "/sys",
+        "/tmp",
+        "/usr",
+        "/usr/bin",
+        "/usr/include",
+        "/usr/lib",
+        "/usr/lib64",
+        "/usr/libexec",
+        "/usr/local",
+        "/usr/local/bin",
+        "/usr/local/lib",
+        "/usr/local/sbin",
+        "/usr/local/share",
+        "/usr/sbin",
+        "/usr/share",
+        "/usr/src",
+        "/var",
+        "/var/cache",
+        "/var/lib",
+        "/var/log",
+        "/var/spool",
+        "/var/tmp",
+    ]
+)
+
+
+def system_paths(settings: dict[str, Any]) -> list[str]:
+    """Where the path settings (name: path, or a list of paths) name / or a directory of the system
+    itself, or climb with '..': the places (name, name[0]) to refuse."""
+    found = []
+    for name, value in settings.items():
+        for path, _, text in _walk(value, name, name):
+            if text and (posixpath.normpath("/" + text.lstrip("/")) in SYSTEM_DIRECTORIES or ".." in text.split("/")):
+                found.append(path)
+    return found
+
+
 class FilterModule:
     """The shared settings filters."""
 
     def filters(self):
-        return {"control_characters": control_characters, "url_credentials": url_credentials}
+        return {
+            "control_characters": control_characters,
+            "system_paths": system_paths,
+            "url_credentials": url_credentials,
+        }

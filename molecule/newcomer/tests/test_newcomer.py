@@ -131,15 +131,16 @@ def test_another_engine_is_refused_before_anything_changes(host, lived_in):
 
 # molecule/shared/find_secret.py: files holding a secret, with their mode and owner.
 FIND_SECRET = (Path(__file__).parents[2] / "shared" / "find_secret.py").read_text()
-ENV_CANARY = "newcomer-env-canary-4d7a19"  # converge.yml: newcomer_login
 
 
-def test_a_password_in_the_users_environment_is_written_nowhere(host):
+def test_a_password_in_the_users_environment_is_written_nowhere(host, user):
     """No fact cache (nor anything else) keeps the environment the runs were started from."""
-    result = host.run(f"python3 -c {shlex.quote(FIND_SECRET)} {ENV_CANARY.encode().hex()}")
+    profile = f"{user[1]}/.profile"
+    canary = re.search(r"http://ada:(env-canary-\w+)@", host.file(profile).content_string).group(1)
+    result = host.run(f"python3 -c {shlex.quote(FIND_SECRET)} {canary.encode().hex()}")
     assert result.rc == 0, result.stderr
-    found = [line for line in result.stdout.splitlines() if not line.startswith("/var/log/newcomer/")]
-    assert found == []
+    found = [line.split()[0] for line in result.stdout.splitlines() if not line.startswith("/var/log/newcomer/")]
+    assert found == [profile]  # the search finds it where the user put it, and nowhere else
 
 
 def test_a_second_run_at_once_stops_naming_the_first_and_changes_nothing(host):
