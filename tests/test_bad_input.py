@@ -411,7 +411,53 @@ def system_path_cases() -> dict:
     return cases
 
 
+# Every setting that names something by a consumer's grammar, by how the name goes in, with a
+# space, a shell separator and a leading dash (an option to the command that takes it).
+NAME_SETTINGS = {
+    "dev_container_name": ("dev_container", lambda name: name),
+    "dev_container_network": ("dev_container", lambda name: name),
+    "dev_container_compose_service": ("dev_container", lambda name: name),
+    "dev_container_compose_project": ("dev_container", lambda name: name),
+    "dev_container_hostname": ("dev_container", lambda name: name),
+    "dev_container_host_networks": ("dev_container", lambda name: {name: {}}),
+    "dev_container_env": ("dev_container", lambda name: {name: "1"}),
+    "dev_container_owner": ("dev_container", lambda name: name),
+    "docker_users": ("docker", lambda name: [name]),
+    "dvc_cache_owner": ("dvc", lambda name: name),
+    "dvc_cache_group": ("dvc", lambda name: name),
+    "dvc_projects": ("dvc", lambda name: [{"path": WORKSPACE, "owner": name}]),
+    "dvc_host_remotes": ("dvc", lambda name: {name: {"type": "local", "url": "/srv/dvc-remote"}}),
+    "git_account": ("git", lambda name: name),
+    "python_image_user_name": ("python_image", lambda name: name),
+    "workstation_user_name": ("workstation", lambda name: name),
+}
+BAD_NAMES = ["bad name", "x;y", "-flag"]
+
+
+def bad_name_cases() -> dict:
+    cases = {}
+    for setting, (role, build) in NAME_SETTINGS.items():
+        for name in BAD_NAMES:
+            extra = {"git_account": "root"} if role == "git" else DEV if role == "dev_container" else {}
+            cases[f"{setting} named {name!r}"] = (role, {**extra, setting: build(name)}, setting)
+    return cases
+
+
+# Every version pin, with a range or a pattern where one version belongs.
+VERSION_CASES = {
+    f"{setting} {value!r}": (role, {setting: value}, setting)
+    for setting, role in [
+        ("dvc_version", "dvc"),
+        ("python_image_dvc_version", "python_image"),
+        ("docker_upstream_version", "docker"),
+    ]
+    for value in ["latest", ">=3.0", "3.*", "5:27.*"]
+}
+
+
 CASES.update(control_character_cases())
+CASES.update(bad_name_cases())
+CASES.update(VERSION_CASES)
 CASES.update(system_path_cases())
 CASES.update(url_credential_cases())
 

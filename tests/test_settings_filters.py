@@ -14,6 +14,7 @@ spec.loader.exec_module(settings)
 control_characters = settings.FilterModule().filters()["control_characters"]
 url_credentials = settings.FilterModule().filters()["url_credentials"]
 system_paths = settings.FilterModule().filters()["system_paths"]
+bad_names = settings.FilterModule().filters()["bad_names"]
 
 
 def test_one_line_values_pass():
@@ -69,3 +70,13 @@ def test_system_directories_and_climbing_paths_are_refused():
         }
     )
     assert found == ["a", "b", "c", "d[1]", "g"]
+
+
+def test_names_follow_their_consumers_grammar():
+    assert bad_names({"a": "mlops-dev", "b": ["ada", "bob"], "c": {"dev": 1}, "d": ""}, "docker") == []
+    assert bad_names({"a": "-rm", "b": ["ok", "x y"], "c": {"a/b": 1}}, "docker") == ["a", "b[1]", "c['a/b']"]
+    assert bad_names({"env": {"HTTP_PROXY": 1, "1X": 2, "A-B": 3}}, "env") == ["env['1X']", "env['A-B']"]
+    assert bad_names({"users": ["ada", "Ada", "a" * 33, "x;y"]}, "unix") == ["users[1]", "users[2]", "users[3]"]
+    assert bad_names({"r": {"hdd": {}, "-f": {}}}, "dvc_remote") == ["r['-f']"]
+    assert bad_names({"p": "MLops"}, "compose") == ["p"]
+    assert bad_names({"h": "mlops-dev.example", "i": "-bad", "j": "a_b"}, "hostname") == ["i", "j"]

@@ -118,11 +118,44 @@ def system_paths(settings: dict[str, Any]) -> list[str]:
     return found
 
 
+# Each kind of name by the grammar of what consumes it: Docker (containers, networks, images'
+# repositories), Compose (project names), DNS host names, environment variables, Unix
+# accounts and groups (useradd's), DVC remotes (never an option: no leading '-').
+NAME_GRAMMARS = {
+    "docker": re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*\Z"),
+    "compose": re.compile(r"[a-z0-9][a-z0-9_-]*\Z"),
+    "hostname": re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\Z"),
+    "env": re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z"),
+    "unix": re.compile(r"[a-z_][a-z0-9_-]{0,31}\Z"),
+    "dvc_remote": re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*\Z"),
+}
+
+
+def bad_names(settings: dict[str, Any], kind: str) -> list[str]:
+    """Where the name settings (name: a name, a list of names, or a mapping whose keys are names)
+    break the grammar of kind (NAME_GRAMMARS); empty values are left to the roles (a default)."""
+    grammar = NAME_GRAMMARS[kind]
+    found = []
+    for name, value in settings.items():
+        if isinstance(value, dict):
+            found += [f"{name}[{key!r}]" for key in value if not grammar.match(str(key))]
+        elif isinstance(value, (list, tuple)):
+            found += [
+                f"{name}[{index}]"
+                for index, item in enumerate(value)
+                if item not in (None, "") and not grammar.match(str(item))
+            ]
+        elif value not in (None, "") and not grammar.match(str(value)):
+            found.append(name)
+    return found
+
+
 class FilterModule:
     """The shared settings filters."""
 
     def filters(self):
         return {
+            "bad_names": bad_names,
             "control_characters": control_characters,
             "system_paths": system_paths,
             "url_credentials": url_credentials,
