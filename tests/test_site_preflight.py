@@ -67,6 +67,9 @@ def fleet(tmp_path_factory, held_port):
                 "scratch": {"subnet": "10.199.0.0/24"},
             }
         },
+        # Accounts and groups no step of the run makes.
+        "ghost-owner": {"dvc_projects": [{"path": str(workspace), "owner": "ghost-user"}]},
+        "ghost-group": {"dvc_cache_shared": True, "dvc_cache_group": "ghost-group"},
     }
     inventory = base / "inventory.yml"
     inventory.write_text(
@@ -110,6 +113,8 @@ CONFLICTS = {
     "cache-is-a-file": ["dvc_cache_dir", "is not a directory"],
     "port-taken": ["dev_container_ports[0]", "already listens"],
     "one-subnet-twice": ["dev_container_host_networks['scratch'].subnet", "overlaps"],
+    "ghost-owner": ["dvc_projects 'ghost-user'", "no such account or group"],
+    "ghost-group": ["dvc_cache_group 'ghost-group' (a group)", "no such account or group"],
 }
 
 
