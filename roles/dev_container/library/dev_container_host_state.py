@@ -108,7 +108,7 @@ container_running:
 container_stale_mounts:
   description:
     - The targets of the running container's single-file bind mounts whose file on the host has
-      been replaced since the container started (it still sees the old file); a restart mounts
+      been replaced since the container started (it still sees the old file); a new container mounts
       the new one.
   returned: when container is given
   type: list
