@@ -371,12 +371,14 @@ URL_CREDENTIALS = {
 }
 
 
-def url_credential_cases() -> dict:
+def table_cases(settings: dict, values: dict, label: str, named=lambda setting: setting) -> dict:
+    """A case per setting (name: (role, how the value goes in)) and per bad value (id: value):
+    the role's other required settings around it, and the setting the message must name."""
     cases = {}
-    for name, (role, build) in URL_SETTINGS.items():
-        for how, url in URL_CREDENTIALS.items():
-            extra = {"git_account": "root"} if role == "git" else {}
-            cases[f"{how} in {name}"] = (role, {**extra, name: build(url)}, name)
+    for setting, (role, build) in settings.items():
+        for how, value in values.items():
+            extra = {"git_account": "root"} if role == "git" else DEV if role == "dev_container" else {}
+            cases[label.format(setting=setting, how=how)] = (role, {**extra, setting: build(value)}, named(setting))
     return cases
 
 
@@ -397,18 +399,7 @@ PATH_SETTINGS = {
     "python_image_debootstrap_cache_dir": ("python_image", lambda path: path),
     "git_repositories": ("git", lambda path: [{"repo": "https://git.example.com/x.git", "dest": path}]),
 }
-SYSTEM_PATHS = ["/", "/etc", "/usr/local/", "/var/lib", "/home/../etc"]
-
-
-def system_path_cases() -> dict:
-    cases = {}
-    for name, (role, build) in PATH_SETTINGS.items():
-        for path in SYSTEM_PATHS:
-            extra = {"git_account": "root"} if role == "git" else DEV if role == "dev_container" else {}
-            # A local remote's URL is named by the layers' pattern: it may come from any of them.
-            named = "dvc_*_remotes" if name.endswith("_remotes") else name
-            cases[f"{name} at {path}"] = (role, {**extra, name: build(path)}, named)
-    return cases
+SYSTEM_PATHS = {path: path for path in ["/", "/etc", "/usr/local/", "/var/lib", "/home/../etc"]}
 
 
 # Every setting that names something by a consumer's grammar, by how the name goes in, with a
@@ -431,16 +422,7 @@ NAME_SETTINGS = {
     "python_image_user_name": ("python_image", lambda name: name),
     "workstation_user_name": ("workstation", lambda name: name),
 }
-BAD_NAMES = ["bad name", "x;y", "-flag"]
-
-
-def bad_name_cases() -> dict:
-    cases = {}
-    for setting, (role, build) in NAME_SETTINGS.items():
-        for name in BAD_NAMES:
-            extra = {"git_account": "root"} if role == "git" else DEV if role == "dev_container" else {}
-            cases[f"{setting} named {name!r}"] = (role, {**extra, setting: build(name)}, setting)
-    return cases
+BAD_NAMES = {repr(name): name for name in ["bad name", "x;y", "-flag"]}
 
 
 # Every version pin, with a range or a pattern where one version belongs.
@@ -456,10 +438,15 @@ VERSION_CASES = {
 
 
 CASES.update(control_character_cases())
-CASES.update(bad_name_cases())
+CASES.update(table_cases(NAME_SETTINGS, BAD_NAMES, "{setting} named {how}"))
 CASES.update(VERSION_CASES)
-CASES.update(system_path_cases())
-CASES.update(url_credential_cases())
+# A local remote's URL is named by the layers' pattern: it may come from any of them.
+CASES.update(
+    table_cases(
+        PATH_SETTINGS, SYSTEM_PATHS, "{setting} at {how}", lambda s: "dvc_*_remotes" if s.endswith("_remotes") else s
+    )
+)
+CASES.update(table_cases(URL_SETTINGS, URL_CREDENTIALS, "{how} in {setting}"))
 
 GOOD = {
     "good workstation": {"test_role": "workstation", "workstation_user_create": False, "workstation_user_name": "root"},
