@@ -11,9 +11,12 @@ import shlex
 from pathlib import Path
 
 import pytest
+import testinfra
 
 # Per host: the user who ran the quick start, and the uid the container must run as.
 USERS = {"debian-12": ("alice", "/home/alice"), "debian-13": ("root", "/root")}
+# Each host's neighbour on the test network.
+PEERS = {"debian-12": "debian-13", "debian-13": "debian-12"}
 RECAP = re.compile(r"^localhost\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=0", re.MULTILINE)
 
 
@@ -154,3 +157,25 @@ def test_a_second_run_at_once_stops_naming_the_first_and_changes_nothing(host):
     assert recap.group(1) == "0"
     assert log(host, "first.rc").strip() == "0", log(host, "first.log")[-3000:]
     assert log(host, "lock-after.json") == ""  # released at the end of the first run
+
+
+def probe(neighbour, target: str, dest: str, port: int) -> dict:
+    """What answers when `neighbour` sends a SYN to the target's MAC addressed to dest:port."""
+    return json.loads(neighbour.check_output(f"/usr/local/lib/loopback_probe.py {target} {dest} {port}"))
+
+
+def test_ports_published_on_loopback_stay_off_the_network(host):
+    """moby/moby#45610: an engine before 28 (20.10 and 26.1 here) forwards a packet addressed to
+    127.0.0.1 from a neighbour to the ports published there. The docker role's guard drops it:
+    stopped, the neighbour's crafted SYN gets the development container's answer; running, none."""
+    neighbour = testinfra.get_host("docker://newcomer-" + PEERS[host.check_output("hostname")])
+    address = host.check_output("ip -4 -o addr show dev eth0").split()[3].split("/")[0]
+    assert probe(neighbour, address, address, 9)["reply"] == "R"  # the probe reaches this host
+    try:
+        host.check_output("systemctl stop docker-loopback-guard.service")
+        exposed = probe(neighbour, address, "127.0.0.1", 8888)
+    finally:
+        host.check_output("systemctl start docker-loopback-guard.service")
+    assert exposed.get("reply_from") == "127.0.0.1", exposed
+    for port in (8888, 6006):
+        assert probe(neighbour, address, "127.0.0.1", port)["reply"] is None, port
