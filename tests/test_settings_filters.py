@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 
+import pytest
+
 from conftest import ROOT
 
 spec = importlib.util.spec_from_file_location("settings", ROOT / "plugins" / "filter" / "settings.py")
@@ -15,6 +17,11 @@ control_characters = settings.FilterModule().filters()["control_characters"]
 url_credentials = settings.FilterModule().filters()["url_credentials"]
 system_paths = settings.FilterModule().filters()["system_paths"]
 bad_names = settings.FilterModule().filters()["bad_names"]
+spec = importlib.util.spec_from_file_location("urls", ROOT / "plugins" / "filter" / "urls.py")
+assert spec is not None
+assert spec.loader is not None
+urls = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(urls)
 
 
 def test_one_line_values_pass():
@@ -80,3 +87,47 @@ def test_names_follow_their_consumers_grammar():
     assert bad_names({"r": {"hdd": {}, "-f": {}}}, "dvc_remote") == ["r['-f']"]
     assert bad_names({"p": "MLops"}, "compose") == ["p"]
     assert bad_names({"h": "mlops-dev.example", "i": "-bad", "j": "a_b"}, "hostname") == ["i", "j"]
+
+
+@pytest.mark.parametrize(
+    ("url", "masked", "plain"),
+    [
+        (
+            "https://ci:t0k:en@pypi.example.com/simple",
+            "https://ci:***@pypi.example.com/simple",
+            "https://pypi.example.com/simple",
+        ),
+        (
+            "https://t0ken@idx.example:8443/simple",
+            "https://***@idx.example:8443/simple",
+            "https://idx.example:8443/simple",
+        ),
+        ("http://u:p%40ss@proxy:3128", "http://u:***@proxy:3128", "http://proxy:3128"),
+        ("user:pa@ss@proxy:3128", "user:***@proxy:3128", "proxy:3128"),
+        ("https://pypi.org/simple", "https://pypi.org/simple", "https://pypi.org/simple"),
+    ],
+)
+def test_a_url_is_shown_and_written_without_its_credentials(url, masked, plain):
+    assert urls.url_masked(url) == masked
+    assert urls.url_without_credentials(url) == plain
+
+
+def test_netrc_carries_each_hosts_first_credentials_decoded():
+    text = urls.url_netrc(
+        [
+            "https://ci:t0k%40en@pypi.example.com/simple",
+            "https://a.example/simple",
+            "https://x:y@pypi.example.com/2",
+            "https://t0ken@idx.example:8443/simple",
+        ]
+    )
+    assert text == (
+        "machine pypi.example.com\n  login ci\n  password t0k@en\nmachine idx.example\n  login t0ken\n  password \n"
+    )
+    assert urls.url_netrc(["https://pypi.org/simple", ""]) == ""
+
+
+def test_netrc_refuses_what_it_cannot_carry_without_showing_it():
+    with pytest.raises(urls.AnsibleFilterError, match=r"idx\.example") as refused:
+        urls.url_netrc(["https://ci:t0k%20en@idx.example/simple"])
+    assert "t0k" not in str(refused.value)
