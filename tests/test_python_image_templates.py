@@ -72,6 +72,7 @@ def test_every_pip_step_gets_the_secrets_as_mounts_only(rendered):
     for run in pip_runs:
         assert "--mount=type=secret,id=ca-bundle" in run
         assert "--mount=type=secret,id=pip-conf" in run
+        assert "--mount=type=secret,id=netrc" in run
         assert "--mount=type=cache" in run
         assert all("with-build-secrets" in part for part in run.split(";") if "pip install" in part)
     # No instruction copies or sets a secret.
@@ -98,7 +99,10 @@ def test_the_user_has_the_given_ids(rendered):
 def test_pip_conf_carries_the_index_settings(rendered):
     config = configparser.ConfigParser()
     config.read(rendered["index"] / "pip.conf")
-    assert config["global"]["index-url"] == f"https://ci:{TOKEN}@pypi.example.com/simple"
+    # Without the credentials, which pip would pass on to the pip of a build isolation on its
+    # command line: they are in the netrc secret (build-image.yml).
+    assert config["global"]["index-url"] == "https://pypi.example.com/simple"
+    assert TOKEN not in (rendered["index"] / "pip.conf").read_text()
     assert config["global"]["extra-index-url"].split() == ["https://a.example/simple", "https://b.example/simple"]
     assert config["global"]["trusted-host"].split() == ["a.example"]
     assert TOKEN not in dockerfile(rendered, "index")
