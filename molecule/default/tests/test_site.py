@@ -14,10 +14,23 @@ import pytest
 
 # What molecule.yml's host_vars set on each host; the other host must keep the defaults.
 EXPECTED = {
-    "debian-12": {"user": "alice", "uid": 2001, "other": "bob", "max_size": "50m", "cache": "/srv/dvc-cache",
-                  "remotes": ["team"]},
-    "debian-13": {"user": "bob", "uid": 2002, "other": "alice", "max_size": "10m", "cache": "/mnt/data/dvc-cache",
-                  "remotes": ["scratch", "team"], "own_remote": "/mnt/data/dvc-scratch"},
+    "debian-12": {
+        "user": "alice",
+        "uid": 2001,
+        "other": "bob",
+        "max_size": "50m",
+        "cache": "/srv/dvc-cache",
+        "remotes": ["archive", "team"],
+    },
+    "debian-13": {
+        "user": "bob",
+        "uid": 2002,
+        "other": "alice",
+        "max_size": "10m",
+        "cache": "/mnt/data/dvc-cache",
+        "remotes": ["archive", "scratch", "team"],
+        "own_remote": "/mnt/data/dvc-scratch",
+    },
 }
 DATASET = (Path(__file__).resolve().parent.parent / "files" / "dataset.csv").read_bytes()
 DATASET_MD5 = hashlib.md5(DATASET).hexdigest()  # DVC's content address
@@ -162,8 +175,10 @@ def test_the_data_is_seen_through_the_shared_cache(host, expected):
     in_container(host, "dvc pull", workdir=project)
     obj = f"{expected['cache']}/files/md5/{DATASET_MD5[:2]}/{DATASET_MD5[2:]}"
     assert host.file(obj).exists
-    same = host.run(f"python3 -c 'import os,sys; print(os.path.samefile(sys.argv[1], sys.argv[2]))' "
-                    f"{project}/data/dataset.csv {obj}")
+    same = host.run(
+        f"python3 -c 'import os,sys; print(os.path.samefile(sys.argv[1], sys.argv[2]))' "
+        f"{project}/data/dataset.csv {obj}"
+    )
     assert same.stdout.strip() == "True", same.stderr
 
 
