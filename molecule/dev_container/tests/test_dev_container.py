@@ -134,7 +134,10 @@ def test_ssh_agent_is_forwarded_when_asked(host):
 
 
 def test_runtime_settings(host):
-    assert in_container(host, "ulimit -n").stdout.strip() == "4096"
+    # The container's own process (runc set its limits); on Debian 12's Docker 20.10 a process
+    # `docker exec` starts now and then got the hard limit as its soft one (twice in 6 runs).
+    limits = in_container(host, "grep '^Max open files' /proc/1/limits").stdout.split()
+    assert limits[3:5] == ["4096", "8192"], limits
     assert "search molecule.test" in in_container(host, "cat /etc/resolv.conf").stdout
     assert in_container(host, 'echo "$MLOPS_STAGE"').stdout.strip() == "molecule"
     shm = int(in_container(host, "df -k /dev/shm | tail -1").stdout.split()[1])
