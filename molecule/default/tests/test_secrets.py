@@ -87,7 +87,7 @@ def test_no_command_line_held_a_secret_and_only_root_and_the_user_had_the_proxy(
     """A command line is anyone's to read; an environment only its process's user's and root's."""
     # The sampler watched the runs: it saw DVC installed, and Docker's daemon with its proxy.
     assert re.search(r"cmdline: .*/opt/dvc/bin/pip3? install .*dvc==", sampled), sampled[-2000:]
-    assert re.search(r"environ dockerd 0: HTTPS?_PROXY=", sampled), "dockerd was not sampled with its proxy"
+    assert re.search(r"environ dockerd 0 host: HTTPS?_PROXY=", sampled), "dockerd was not sampled with its proxy"
     holders = set()
     for line in sampled.splitlines():
         for name, (value, _) in secrets(user).items():
@@ -95,9 +95,10 @@ def test_no_command_line_held_a_secret_and_only_root_and_the_user_had_the_proxy(
                 assert name == "proxy password", (name, line.split(":", 1)[0])
                 assert line.startswith("environ "), line.split(":", 1)[0]
                 holders.add(line.split(":", 1)[0])
-    # dockerd and the helpers it starts (root), the image's build steps and the user's shells.
-    uids = {int(holder.rsplit(" ", 1)[1]) for holder in holders}
-    assert uids <= {0, host.user(user).uid}, holders
+    # On the host: dockerd and the helpers it starts (root), and the user's own shells. In
+    # containers: the image build's steps, which fetch through the proxy.
+    host_uids = {int(holder.split()[2]) for holder in holders if holder.endswith(" host")}
+    assert host_uids <= {0, host.user(user).uid}, holders
 
 
 def playbook_outputs() -> list[str]:

@@ -4,7 +4,7 @@ Writes each distinct command line, and each distinct environment entry with the 
 had it, once to the log (mode 0600):
 
     cmdline: ARGV JOINED BY SPACES
-    environ COMM UID: NAME=VALUE
+    environ COMM UID WHERE: NAME=VALUE     (WHERE: host, or ctr for a process in a container)
 
 The verifiers search it for their canaries (and, for the environment, which process held one)
 and for the roles' own commands, which show that the sampling caught the run."""
@@ -16,6 +16,7 @@ import time
 log_path = sys.argv[1]
 seen: set[bytes] = set()
 fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+host_pid_namespace = os.readlink("/proc/self/ns/pid")
 
 
 def read(pid: str, name: str) -> bytes:
@@ -32,10 +33,12 @@ while True:
             # Which process: its name, and its user (only that user and root may read its environment).
             comm = read(pid, "comm").strip().replace(b" ", b"_")
             uid = str(os.stat(f"/proc/{pid}").st_uid).encode()
+            where = b"host" if os.readlink(f"/proc/{pid}/ns/pid") == host_pid_namespace else b"ctr"
         except OSError:
             continue
         lines = [b"cmdline: " + cmdline.replace(b"\0", b" ")] if cmdline else []
-        lines += [b"environ " + comm + b" " + uid + b": " + entry for entry in environ.split(b"\0") if entry]
+        who = b" ".join([b"environ", comm, uid, where]) + b": "
+        lines += [who + entry for entry in environ.split(b"\0") if entry]
         for line in lines:
             line = line.replace(b"\n", b" ") + b"\n"
             if line not in seen:
