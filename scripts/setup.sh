@@ -10,6 +10,10 @@ wanted=$(sha256sum requirements.txt | cut -d' ' -f1)
 
 # Earlier versions cached every host's facts here, its environment (proxy passwords) included.
 rm -rf .cache/facts
+# This checkout is the collection mlops.workstation (galaxy.yml): ansible.cfg's collections_path
+# finds it through this link, so the roles call its modules and filters by their full names.
+mkdir -p .cache/collections/ansible_collections/mlops
+ln -sfn ../../../.. .cache/collections/ansible_collections/mlops/workstation
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && [ -x "$venv/bin/ansible-playbook" ]; then
   echo "[setup] $venv is up to date"

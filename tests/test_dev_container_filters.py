@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 
 _SPEC = importlib.util.spec_from_file_location(
-    "dev_container_filters", ROOT / "roles" / "dev_container" / "filter_plugins" / "dev_container.py"
+    "dev_container_filters", ROOT / "plugins" / "filter" / "dev_container.py"
 )
 assert _SPEC is not None
 assert _SPEC.loader is not None

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import ROOT
 
-MODULE = ROOT / "roles" / "dev_container" / "library" / "dev_container_host_state.py"
+MODULE = ROOT / "plugins" / "modules" / "dev_container_host_state.py"
 CONTAINER_FORMAT = (
     '{"ports": {{json .HostConfig.PortBindings}}, "labels": {{json .Config.Labels}}, '
     '"running": {{json .State.Running}}, "pid": {{json .State.Pid}}, "mounts": {{json .Mounts}}}'

@@ -1,5 +1,5 @@
 """The dvc_config and dvc_remote modules, run by Ansible itself (`ansible localhost -m`, with the
-role's library and module_utils), on throw-away project directories. What they write is read
+the collection's modules and module_utils), on throw-away project directories. What they write is read
 back with configobj, as DVC reads it."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def module(name: str, args: dict, *, check: bool = False, diff: bool = True, hom
         "-e",
         f"ansible_python_interpreter={sys.executable}",
         "-m",
-        name,
+        f"mlops.workstation.{name}",
         "-a",
         json.dumps(args),
     ]
@@ -39,8 +39,6 @@ def module(name: str, args: dict, *, check: bool = False, diff: bool = True, hom
     env = {
         **os.environ,
         "ANSIBLE_CONFIG": str(ROOT / "tests" / "ansible.cfg"),
-        "ANSIBLE_LIBRARY": str(ROOT / "roles" / "dvc" / "library"),
-        "ANSIBLE_MODULE_UTILS": str(ROOT / "roles" / "dvc" / "module_utils"),
         "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
         "ANSIBLE_STDOUT_CALLBACK": "json",
         "ANSIBLE_LOCALHOST_WARNING": "0",
@@ -200,10 +198,9 @@ def test_ansible_doc_renders_the_module(module, expected):
     ansible_doc = Path(sys.executable).parent / "ansible-doc"
     if not ansible_doc.exists():
         pytest.skip("ansible-doc is not installed")
-    library = ROOT / "roles" / "dvc" / "library"
-    env = {**os.environ, "ANSIBLE_MODULE_UTILS": str(library.parent / "module_utils")}
+    env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "tests" / "ansible.cfg")}
     proc = subprocess.run(
-        [str(ansible_doc), "-M", str(library), module], capture_output=True, text=True, check=False, env=env
+        [str(ansible_doc), f"mlops.workstation.{module}"], capture_output=True, text=True, check=False, env=env
     )
     assert proc.returncode == 0, proc.stderr
     assert expected in proc.stdout

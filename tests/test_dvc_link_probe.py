@@ -15,7 +15,7 @@ import pytest
 
 from conftest import ROOT
 
-MODULE = ROOT / "roles" / "dvc" / "library" / "dvc_link_probe.py"
+MODULE = ROOT / "plugins" / "modules" / "dvc_link_probe.py"
 _SPEC = importlib.util.spec_from_file_location("dvc_link_probe", MODULE)
 assert _SPEC is not None
 assert _SPEC.loader is not None

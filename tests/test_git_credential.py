@@ -17,7 +17,7 @@ import pytest
 
 from conftest import ROOT
 
-MODULE = ROOT / "roles" / "git" / "library" / "git_credential.py"
+MODULE = ROOT / "plugins" / "modules" / "git_credential.py"
 TOKEN = "t0ken-canary-5d1f"
 
 

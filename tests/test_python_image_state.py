@@ -19,7 +19,7 @@ import pytest
 
 from conftest import ROOT
 
-MODULE = ROOT / "roles" / "python_image" / "library" / "python_image_state.py"
+MODULE = ROOT / "plugins" / "modules" / "python_image_state.py"
 BASE_ID = "sha256:" + "b" * 64
 INPUTS = "0123abcd" * 8
 

@@ -51,7 +51,7 @@ options:
     type: dict
     default: {}
 author:
-  - MLops workstation maintainers
+  - MLops workstation maintainers (@mlops-workstation)
 """
 
 EXAMPLES = r"""

@@ -49,7 +49,7 @@ options:
     type: int
     default: 14400
 author:
-  - MLops workstation maintainers
+  - MLops workstation maintainers (@mlops-workstation)
 """
 
 EXAMPLES = r"""

@@ -14,7 +14,7 @@ description:
   - Reports the file it wrote, with a diff. The file is replaced whole through a new file that
     has its final mode from the start.
   - Credentials (remote options such as C(password) or C(secret_access_key)) are refused - O(values)
-    is not a secret option, so Ansible would show them. Set them with M(dvc_remote)'s C(secrets)
+    is not a secret option, so Ansible would show them. Set them with M(mlops.workstation.dvc_remote)'s C(secrets)
     option, which keeps them out of every output and out of the project's C(.dvc/config).
   - Run it as the user whose configuration it is for the C(global) scope (C(become_user)).
 options:
@@ -39,7 +39,7 @@ options:
     description: Mode of the file; defaults to C(0644) for system and project, C(0600) for global and local.
     type: raw
 author:
-  - MLops workstation maintainers
+  - MLops workstation maintainers (@mlops-workstation)
 """
 
 EXAMPLES = r"""
@@ -79,7 +79,13 @@ previous:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.dvc_config_file import config_path, is_secret, read, split_key, write
+from ansible_collections.mlops.workstation.plugins.module_utils.dvc_config_file import (
+    config_path,
+    is_secret,
+    read,
+    split_key,
+    write,
+)
 
 
 def text_of(value: object) -> str:

@@ -54,7 +54,7 @@ options:
     description: JSON file where the role recorded the last build (image id and Python version).
     type: path
 author:
-  - MLops workstation maintainers
+  - MLops workstation maintainers (@mlops-workstation)
 """
 
 EXAMPLES = r"""

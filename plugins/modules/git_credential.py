@@ -79,7 +79,7 @@ notes:
 requirements:
   - git, for O(helper=cache).
 author:
-  - MLops workstation maintainers
+  - MLops workstation maintainers (@mlops-workstation)
 """
 
 EXAMPLES = r"""

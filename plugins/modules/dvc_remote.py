@@ -59,7 +59,7 @@ options:
     type: bool
     default: false
 author:
-  - MLops workstation maintainers
+  - MLops workstation maintainers (@mlops-workstation)
 """
 
 EXAMPLES = r"""
@@ -89,7 +89,13 @@ paths:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.dvc_config_file import SECRET_OPTIONS, config_path, is_secret, read, write
+from ansible_collections.mlops.workstation.plugins.module_utils.dvc_config_file import (
+    SECRET_OPTIONS,
+    config_path,
+    is_secret,
+    read,
+    write,
+)
 
 SECRET_MASK = "********"
 

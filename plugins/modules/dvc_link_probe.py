@@ -31,7 +31,7 @@ options:
     type: bool
     default: false
 author:
-  - MLops workstation maintainers
+  - MLops workstation maintainers (@mlops-workstation)
 """
 
 EXAMPLES = r"""

@@ -57,7 +57,7 @@ options:
     elements: str
     default: []
 author:
-  - MLops workstation maintainers
+  - MLops workstation maintainers (@mlops-workstation)
 """
 
 EXAMPLES = r"""
