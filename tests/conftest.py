@@ -19,6 +19,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
+# The checkout as the collection mlops.workstation (the link scripts/setup.sh makes), for the
+# plugins that import its plugin_utils and module_utils.
+sys.path.insert(0, str(ROOT / ".cache" / "collections"))
 
 
 def load_script(name: str):

@@ -1,22 +1,32 @@
-"""The dev_container role's checks of networks and ports (its filter plugin), called directly."""
+"""The dev_container role's filters (plugins/filter/dev_container_*.py), called directly."""
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
 import json
+from types import SimpleNamespace
 
 import pytest
 
 from conftest import ROOT
 
-_SPEC = importlib.util.spec_from_file_location(
-    "dev_container_filters", ROOT / "plugins" / "filter" / "dev_container.py"
+
+def _load(part: str):
+    path = ROOT / "plugins" / "filter" / f"dev_container_{part}.py"
+    spec = importlib.util.spec_from_file_location(f"dev_container_{part}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The role's filters, from the three files they are split into by purpose.
+filters = SimpleNamespace(
+    **{name: value for part in ("checks", "host", "render") for name, value in vars(_load(part)).items()
+       if callable(value) and not name.startswith("_")}
 )
-assert _SPEC is not None
-assert _SPEC.loader is not None
-filters = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(filters)
 
 
 @pytest.mark.parametrize(
