@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup prereqs images lint unit molecule test benchmark docs clean
+.PHONY: setup prereqs images lint sanity unit molecule test benchmark docs clean
 
 setup:
 	PYTHON=$(PYTHON) VENV=$(VENV) scripts/setup.sh
@@ -22,6 +22,10 @@ images: prereqs
 
 lint: setup
 	scripts/test.sh lint
+
+# ansible-test sanity on the collection (its environments in .cache/sanity).
+sanity: setup
+	scripts/test.sh sanity
 
 unit: setup
 	scripts/test.sh unit

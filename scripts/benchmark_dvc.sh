@@ -78,6 +78,6 @@ with shared extents), so it costs neither disk nor time there.
 MD
 )
 
-printf '%s\n' "$section" | scripts/doc_section.py DVC "$out"
+printf '%s\n' "$section" | python3 scripts/doc_section.py DVC "$out"
 echo "[benchmark] wrote the DVC section of $out" >&2
 printf '%s\n' "$section"

@@ -201,7 +201,7 @@ for n in "${sizes[@]}"; do
     mark=$(($(stat -c %s "$log") + 1))
     warm=$(seconds_of site) || true
     read -r _ warm_changed warm_failed _ <<<"$(recap_since "$mark")"
-    warm_profile=$(tail -c +"$mark" "$log" | scripts/site_profile.py /dev/stdin --top 10)
+    warm_profile=$(tail -c +"$mark" "$log" | python3 scripts/site_profile.py /dev/stdin --top 10)
     mark=$(($(stat -c %s "$log") + 1))
     seconds_of module_floor >/dev/null || true
     floor=$(tail -c +"$mark" "$log" | awk '/^Stat a path twenty times -+ / { sub("s$", "", $NF); printf "%.2f", $NF / 20 }')
@@ -249,6 +249,6 @@ a cold fresh host to a ready development container in 4 minutes or less (the N=1
 <!-- END FLEET -->
 MD
 )
-printf '%s\n' "$section" | scripts/doc_section.py FLEET "$out"
+printf '%s\n' "$section" | python3 scripts/doc_section.py FLEET "$out"
 echo "[fleet] wrote the fleet section of $out" >&2
 printf '%s\n' "$section"

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Put a section into a Markdown file between <!-- BEGIN NAME --> and <!-- END NAME -->.
 
-    scripts/doc_section.py NAME FILE < section
+    python3 scripts/doc_section.py NAME FILE < section
 
 The section read from standard input carries its own markers. It replaces the one in FILE,
 or is appended when FILE has none yet. The benchmark scripts write their parts of

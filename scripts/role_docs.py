@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Keep each role's README variable table in step with its meta/argument_specs.yml.
 
 The table sits between two markers in roles/<role>/README.md:
@@ -7,7 +6,7 @@ The table sits between two markers in roles/<role>/README.md:
     ...generated...
     <!-- END ROLE VARIABLES -->
 
-Usage: scripts/role_docs.py [--check] [role ...]
+Usage: python3 scripts/role_docs.py [--check] [role ...]
   --check   change nothing; exit 1 and name the READMEs whose table is out of date.
 """
 
@@ -73,7 +72,7 @@ def updated_readme(role: Path) -> tuple[str, str]:
     if BEGIN not in text or END not in text:
         raise SystemExit(f"{readme}: the markers {BEGIN} and {END} are missing")
     head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
+    dummy, tail = rest.split(END, 1)
     return text, f"{head}{BEGIN}\n{render_table(role)}\n{END}{tail}"
 
 
@@ -93,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.check:
                 (role / "README.md").write_text(wanted)
     if args.check and stale:
-        print(f"out of date (run scripts/role_docs.py): {', '.join(stale)}", file=sys.stderr)
+        print(f"out of date (run make docs): {', '.join(stale)}", file=sys.stderr)
         return 1
     return 0
 

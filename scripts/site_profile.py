@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
 """Where the time of one ansible-playbook run went, from its output with the profile_tasks
 callback (ansible.cfg enables it): the wall time of each play, and the slowest tasks.
 
-    scripts/site_profile.py LOG [--top N]
+    python3 scripts/site_profile.py LOG [--top N]
 
 Prints Markdown (two tables) for docs/benchmarks.md. Only the last run in LOG is read, so a
 log that several runs appended to gives the newest one. scripts/benchmark_fleet.sh uses it for
@@ -79,7 +78,7 @@ def markdown(text: str, top: int = 10) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("log", type=Path)
     parser.add_argument("--top", type=int, default=10)
     args = parser.parse_args(argv)

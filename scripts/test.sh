@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, or one part of it, with a summary of what ran and how long it took.
-#   scripts/test.sh all                  yamllint, ansible-lint, ruff, pytest, every scenario
-#   scripts/test.sh lint | unit
+#   scripts/test.sh all                  yamllint, ansible-lint, ruff, ansible-test sanity, pytest, every scenario
+#   scripts/test.sh lint | unit | sanity
 #   scripts/test.sh molecule [scenario]  one scenario, or all of them (default last)
 # Expects the tools of requirements.txt on PATH (`make` puts .venv/bin first) and the test
 # images built (tests/images/build.sh). Every step runs even when an earlier one failed.
@@ -49,6 +49,10 @@ run_unit() {
   step pytest pytest tests
 }
 
+run_sanity() {
+  step ansible-test-sanity scripts/sanity.sh
+}
+
 run_molecule() {
   local scenario
   for scenario in ${1:-$(scenarios)}; do
@@ -60,13 +64,15 @@ suite_start=$(date +%s)
 case ${1:-all} in
   lint) run_lint ;;
   unit) run_unit ;;
+  sanity) run_sanity ;;
   molecule) run_molecule "${2:-}" ;;
   all)
     run_lint
+    run_sanity
     run_unit
     run_molecule
     ;;
-  *) echo "usage: $0 [all|lint|unit|molecule [scenario]]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|lint|sanity|unit|molecule [scenario]]" >&2; exit 2 ;;
 esac
 
 printf '\n==> Summary (%ss in all)\n' "$(($(date +%s) - suite_start))"

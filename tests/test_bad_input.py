@@ -508,7 +508,7 @@ def run(tmp_path_factory):
     """Every case at once: each is an inventory host applying its role in check mode."""
     hosts = {
         host_name(case): {"test_role": role, f"{role}_supported_os": [current_os()], **extra_vars}
-        for case, (role, extra_vars, _) in CASES.items()
+        for case, (role, extra_vars, dummy) in CASES.items()
     }
     for case, settings in GOOD.items():
         hosts[host_name(case)] = {f"{settings['test_role']}_supported_os": [current_os()], **settings}
@@ -516,7 +516,7 @@ def run(tmp_path_factory):
     return run_playbook("apply_role.yml", inventory, check=True)
 
 
-@pytest.mark.parametrize(("case", "variable"), [(c, v) for c, (_, _, v) in CASES.items()], ids=CASES.keys())
+@pytest.mark.parametrize(("case", "variable"), [(c, v) for c, (dummy, dummy, v) in CASES.items()], ids=CASES.keys())
 def test_bad_input_is_refused_before_any_change(run, case, variable):
     tasks = run.hosts[host_name(case)]
     failed = run.failed_task(host_name(case))

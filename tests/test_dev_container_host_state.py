@@ -134,7 +134,7 @@ def test_without_an_engine_nothing_else_is_asked_and_nothing_is_there(tmp_path, 
 def test_without_a_docker_client_the_engine_does_not_answer(tmp_path):
     empty = tmp_path / "empty-bin"
     empty.mkdir()
-    result, _ = run_module(tmp_path, empty, [], engine=True, image="mlops-dev:latest")
+    result, dummy = run_module(tmp_path, empty, [], engine=True, image="mlops-dev:latest")
     assert result["module_rc"] == 0, result
     assert result["engine"]["rc"] == 127
     assert result["image_id"] is None
@@ -142,14 +142,14 @@ def test_without_a_docker_client_the_engine_does_not_answer(tmp_path):
 
 def test_a_missing_image_or_container_is_null(tmp_path, docker_bin):
     answers = [a for a in ENGINE if a[0][0] not in ("image", "inspect")]
-    result, _ = run_module(tmp_path, docker_bin, answers, engine=True, image="other:1", container="other")
+    result, dummy = run_module(tmp_path, docker_bin, answers, engine=True, image="other:1", container="other")
     assert result["image_id"] is None
     assert result["container_ports"] is None
 
 
 def test_a_failing_network_inspect_fails_the_module(tmp_path, docker_bin):
     answers = [a for a in ENGINE if a[0] != ["network", "inspect"]]
-    result, _ = run_module(tmp_path, docker_bin, answers, engine=True)
+    result, dummy = run_module(tmp_path, docker_bin, answers, engine=True)
     assert result["module_rc"] != 0
     assert result["failed"] is True
     assert "docker network inspect failed" in result["msg"]
@@ -195,7 +195,7 @@ def test_files_are_checksummed_as_ansible_does(tmp_path, docker_bin):
     compose = tmp_path / "compose.yaml"
     compose.write_text("services: {}\n")
     compose.chmod(0o640)
-    result, _ = run_module(tmp_path, docker_bin, [], files=[str(compose), str(tmp_path), str(tmp_path / "none")])
+    result, dummy = run_module(tmp_path, docker_bin, [], files=[str(compose), str(tmp_path), str(tmp_path / "none")])
     found = result["paths"]
     assert found[str(compose)]["checksum"] == hashlib.sha1(b"services: {}\n").hexdigest()
     assert found[str(compose)]["first_line"] == "services: {}"
@@ -205,16 +205,17 @@ def test_files_are_checksummed_as_ansible_does(tmp_path, docker_bin):
     assert found[str(tmp_path / "none")]["exists"] is False
 
 
-def test_paths_are_keyed_as_given_and_expanded_to_look(tmp_path, docker_bin, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path))
+def test_paths_are_keyed_as_given(tmp_path, docker_bin):
     (tmp_path / "workspace").mkdir()
-    result, _ = run_module(tmp_path, docker_bin, [], paths=["~/workspace"])
-    assert result["paths"]["~/workspace"]["isdir"] is True
+    given = f"{tmp_path}//workspace/"
+    result, dummy = run_module(tmp_path, docker_bin, [], paths=[given])
+    assert result["paths"][given]["isdir"] is True
 
 
 def test_a_stopped_container_without_labels_or_ports(tmp_path, docker_bin):
     stopped = json.dumps({"ports": None, "labels": None, "running": False})
-    result, _ = run_module(tmp_path, docker_bin, [(["inspect", "--type", "container"], (0, stopped))], container="c")
+    answers = [(["inspect", "--type", "container"], (0, stopped))]
+    result, dummy = run_module(tmp_path, docker_bin, answers, container="c")
     assert result["module_rc"] == 0, result
     assert (result["container_ports"], result["container_labels"], result["container_running"]) == ({}, {}, False)
 
@@ -233,10 +234,10 @@ def test_a_single_file_mount_replaced_on_the_host_is_stale(tmp_path, docker_bin)
         {"Type": "volume", "Source": str(current), "Destination": str(old)},  # not a bind mount
     ]
     inspect = (0, json.dumps({"ports": {}, "labels": {}, "running": True, "pid": os.getpid(), "mounts": mounts}))
-    result, _ = run_module(
+    result, dummy = run_module(
         tmp_path, docker_bin, [(["version"], (0, "27.5.1\n")), (["inspect"], inspect)], container="c"
     )
     assert result["container_stale_mounts"] == [str(old)]
     stopped = (0, json.dumps({"ports": {}, "labels": {}, "running": False, "pid": 0, "mounts": mounts}))
-    result, _ = run_module(tmp_path, docker_bin, [(["inspect"], stopped)], container="c")
+    result, dummy = run_module(tmp_path, docker_bin, [(["inspect"], stopped)], container="c")
     assert result["container_stale_mounts"] == []

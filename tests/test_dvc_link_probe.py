@@ -98,8 +98,8 @@ def test_an_unwritable_workspace_leaves_nothing_behind(tmp_path):
 
 def test_the_module_runs_as_ansible_runs_it(tmp_path):
     args = tmp_path / "args.json"
-    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"cache_dir": str(tmp_path), "workspace": str(tmp_path),
-                                                         "_ansible_check_mode": True}}))
+    module_args = {"cache_dir": str(tmp_path), "workspace": str(tmp_path), "_ansible_check_mode": True}
+    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": module_args}))
     run = subprocess.run([sys.executable, str(MODULE), str(args)], capture_output=True, text=True, check=False)
     result = json.loads(run.stdout)
     assert result["changed"] is False

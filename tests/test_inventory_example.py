@@ -106,7 +106,7 @@ def test_the_examples_settings_pass_every_validation(preflight, host):
         for task in play["tasks"]
         if host in task["hosts"]
     ]
-    specs = {name.split(" : ")[0] for name, _ in tasks if "Validating arguments against arg spec" in name}
+    specs = {name.split(" : ")[0] for name, dummy in tasks if "Validating arguments against arg spec" in name}
     assert {"workstation", "docker", "python_image", "git", "dvc"} <= specs
     validations = [(name, result) for name, result in tasks if name.split(" : ")[-1].startswith("Validat")]
     assert len(validations) >= 15

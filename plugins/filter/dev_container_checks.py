@@ -1,3 +1,6 @@
+# Copyright: (c) 2026, MLOps workstation maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The dev_container role's checks of its settings (networks, ports, devcontainer.json), as filters.
 
 They run on the controller, before the role changes anything, and return a list of
@@ -30,9 +33,11 @@ def _check_addressing(where: str, spec: dict[str, Any], family: str) -> list[str
     subnet = parse_network(subnet_value) if subnet_value else None
     version = 4 if family == "ipv4" else 6
     if subnet_value and (subnet is None or subnet.version != version):
-        problems.append(f"{where}.{subnet_key} '{subnet_value}' is not an IPv{version} network in CIDR form "
-                        "(address/prefix with no host bits set, e.g. "
-                        f"{'172.30.0.0/24' if version == 4 else 'fd00:30::/64'})")
+        problems.append(
+            f"{where}.{subnet_key} '{subnet_value}' is not an IPv{version} network in CIDR form "
+            "(address/prefix with no host bits set, e.g. "
+            f"{'172.30.0.0/24' if version == 4 else 'fd00:30::/64'})"
+        )
         return problems
     gateway_value = spec.get(gateway_key) or ""
     if gateway_value:
@@ -41,10 +46,12 @@ def _check_addressing(where: str, spec: dict[str, Any], family: str) -> list[str
             problems.append(f"{where}.{gateway_key} needs {where}.{subnet_key}")
         elif gateway is None or gateway.version != version:
             problems.append(f"{where}.{gateway_key} '{gateway_value}' is not an IPv{version} address")
-        elif gateway not in subnet or (version == 4 and subnet.prefixlen < 31
-                                       and gateway in (subnet.network_address, subnet.broadcast_address)):
-            problems.append(f"{where}.{gateway_key} {gateway_value} is not a host address of "
-                            f"{where}.{subnet_key} {subnet}")
+        elif gateway not in subnet or (
+            version == 4 and subnet.prefixlen < 31 and gateway in (subnet.network_address, subnet.broadcast_address)
+        ):
+            problems.append(
+                f"{where}.{gateway_key} {gateway_value} is not a host address of {where}.{subnet_key} {subnet}"
+            )
     if family == "ipv4" and spec.get("ip_range"):
         ip_range = parse_network(spec["ip_range"])
         if subnet is None:
@@ -54,6 +61,7 @@ def _check_addressing(where: str, spec: dict[str, Any], family: str) -> list[str
         elif not ip_range.subnet_of(subnet):  # type: ignore[arg-type]
             problems.append(f"{where}.ip_range {ip_range} is not inside {where}.subnet {subnet}")
     return problems
+
 
 def network_problems(networks: Any, variable: str = "dev_container_networks") -> list[str]:
     """What is wrong with the merged networks, taken alone (no host state needed)."""
@@ -72,14 +80,16 @@ def network_problems(networks: Any, variable: str = "dev_container_networks") ->
             continue
         unknown = sorted(set(spec) - NETWORK_KEYS)
         if unknown:
-            problems.append(f"{where} has unknown keys: {', '.join(map(str, unknown))} "
-                            f"(known: {', '.join(sorted(NETWORK_KEYS))})")
+            problems.append(
+                f"{where} has unknown keys: {', '.join(map(str, unknown))} (known: {', '.join(sorted(NETWORK_KEYS))})"
+            )
         if spec.get("state", "present") not in ("present", "absent"):
             problems.append(f"{where}.state must be present or absent, got '{spec.get('state')}'")
         driver = spec.get("driver", "bridge")
         if driver not in NETWORK_DRIVERS:
-            problems.append(f"{where}.driver '{driver}' is not a known network driver "
-                            f"(one of {', '.join(NETWORK_DRIVERS)})")
+            problems.append(
+                f"{where}.driver '{driver}' is not a known network driver (one of {', '.join(NETWORK_DRIVERS)})"
+            )
         elif driver in ("macvlan", "ipvlan") and not (spec.get("options") or {}).get("parent"):
             problems.append(f"{where}: the {driver} driver needs options.parent (the host interface)")
         for key in ("internal", "enable_ipv6"):
@@ -107,17 +117,21 @@ def network_problems(networks: Any, variable: str = "dev_container_networks") ->
                 seen.append((str(name), subnet))
     return problems
 
+
 def _deep_merge(base: dict[str, Any], layer: dict[str, Any]) -> dict[str, Any]:
     """As Ansible's combine(recursive=true): mappings merge key by key, anything else replaces."""
     merged = dict(base)
     for key, value in layer.items():
-        merged[key] = (_deep_merge(merged[key], value) if isinstance(merged.get(key), dict) and isinstance(value, dict)
-                       else value)
+        merged[key] = (
+            _deep_merge(merged[key], value) if isinstance(merged.get(key), dict) and isinstance(value, dict) else value
+        )
     return merged
+
 
 _MARK = "\x00"
 
 _MARKED = re.compile(r"\x00\['([^']*)'\](?:\.(\w+))?")
+
 
 def layered_network_problems(layers: Any) -> list[str]:
     """What is wrong with the networks the layers give once merged, each problem naming the layer
@@ -125,17 +139,23 @@ def layered_network_problems(layers: Any) -> list[str]:
 
     A layer may be partial (a host layer giving only a gateway, the group layer the subnet), so
     the merged result is what is checked, not each layer alone."""
-    problems = [f"{name} must be a mapping of network names to settings"
-                for name, layer in layers if not isinstance(layer, dict)]
+    problems = [
+        f"{name} must be a mapping of network names to settings"
+        for name, layer in layers
+        if not isinstance(layer, dict)
+    ]
     if problems:
         return problems
     merged: dict[str, Any] = {}
-    for _, layer in layers:
+    for dummy, layer in layers:
         merged = _deep_merge(merged, layer)
 
     def layer_of(network: str, key: str | None) -> str:
-        setting = [name for name, layer in layers if network in layer
-                   and (key is None or (isinstance(layer[network], dict) and key in layer[network]))]
+        setting = [
+            name
+            for name, layer in layers
+            if network in layer and (key is None or (isinstance(layer[network], dict) and key in layer[network]))
+        ]
         if not setting:  # a key filled in by a default, e.g. a driver left unset
             setting = [name for name, layer in layers if network in layer]
         return setting[-1]
@@ -145,6 +165,7 @@ def layered_network_problems(layers: Any) -> list[str]:
         return f"{layer_of(network, key)}['{network}']" + (f".{key}" if key else "")
 
     return [_MARKED.sub(named, problem) for problem in network_problems(merged, _MARK)]
+
 
 def port_problems(ports: Any, default_address: str = "127.0.0.1", variable: str = "dev_container_ports") -> list[str]:
     """Published ports: numbers in range, known protocol, an IP to bind, no host port twice."""
@@ -165,8 +186,9 @@ def port_problems(ports: Any, default_address: str = "127.0.0.1", variable: str 
         if container is None:
             problems.append(f"{where}.container must be a port number from 1 to 65535, got '{port.get('container')}'")
         if host is None:
-            problems.append(f"{where}.host must be a port number from 1 to 65535, "
-                            f"got '{port.get('host', port.get('container'))}'")
+            problems.append(
+                f"{where}.host must be a port number from 1 to 65535, got '{port.get('host', port.get('container'))}'"
+            )
         protocol = port.get("protocol", "tcp")
         if protocol not in ("tcp", "udp"):
             problems.append(f"{where}.protocol must be tcp or udp, got '{protocol}'")
@@ -181,11 +203,14 @@ def port_problems(ports: Any, default_address: str = "127.0.0.1", variable: str 
             if other_port != host or other_protocol != protocol:
                 continue
             if other_address == str(parsed) or str(parsed) in ("0.0.0.0", "::") or other_address in ("0.0.0.0", "::"):
-                problems.append(f"{where} publishes host port {address}:{host}/{protocol}, "
-                                f"already published by {variable}[{other_index}]")
+                problems.append(
+                    f"{where} publishes host port {address}:{host}/{protocol}, "
+                    f"already published by {variable}[{other_index}]"
+                )
                 break
         taken.setdefault((str(parsed), host, protocol), index)
     return problems
+
 
 def not_addresses(values: Any) -> list[Any]:
     """The entries of a list that are not IP addresses (all of it when it is not a list)."""
@@ -193,18 +218,22 @@ def not_addresses(values: Any) -> list[Any]:
         return [values]
     return [value for value in values if parse_address(value) is None]
 
+
 def address_in(address: Any, subnet: Any) -> bool:
     """Whether an address is a host address of a subnet (false when either is malformed)."""
     parsed, network = parse_address(address), parse_network(subnet)
     return parsed is not None and network is not None and parsed.version == network.version and parsed in network
+
 
 def schema_errors(document: Any, schema: dict[str, Any]) -> list[str]:
     """JSON schema violations of a document (jsonschema is a controller requirement)."""
     import jsonschema  # only the callers of this filter need it
 
     validator = jsonschema.Draft7Validator(schema)
-    return [f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}"
-            for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))]
+    return [
+        f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}"
+        for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+    ]
 
 
 class FilterModule:

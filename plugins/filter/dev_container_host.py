@@ -1,3 +1,6 @@
+# Copyright: (c) 2026, MLOps workstation maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The dev_container role's filters over what the host has: its routes and listening sockets
 (/proc tables), the settings' conflicts with them, and whether a file is as wanted."""
 
@@ -40,13 +43,15 @@ def proc_routes(ipv4_table: str, ipv6_table: str = "") -> list[dict[str, str]]:
         routes.append({"dst": str(network), "dev": fields[9]})
     return routes
 
+
 def _proc_address(field: str) -> tuple[str, int]:
     """'0100007F:22B8' (or 32 hex digits of IPv6) from /proc/net/tcp -> ('127.0.0.1', 8888)."""
     hex_address, hex_port = field.split(":")
     raw = bytes.fromhex(hex_address)
     # The kernel prints each 32-bit word in host (little-endian) order.
-    words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
     return str(ipaddress.ip_address(words)), int(hex_port, 16)
+
 
 def proc_listeners(tables: Any) -> list[dict[str, Any]]:
     """The sockets listening on the host, from {protocol: text} of /proc/net/{tcp,tcp6,udp,udp6}
@@ -68,12 +73,18 @@ def proc_listeners(tables: Any) -> list[dict[str, Any]]:
             listeners.append({"address": address, "port": port, "protocol": protocol})
     return listeners
 
+
 def _bridge_of(network: dict[str, Any]) -> str:
     options = network.get("Options") or {}
     return options.get("com.docker.network.bridge.name") or "br-" + str(network.get("Id", ""))[:12]
 
-def network_conflicts(networks: Any, existing: Iterable[dict[str, Any]], routes: Iterable[dict[str, Any]],
-                      variable: str = "dev_container_networks") -> list[str]:
+
+def network_conflicts(
+    networks: Any,
+    existing: Iterable[dict[str, Any]],
+    routes: Iterable[dict[str, Any]],
+    variable: str = "dev_container_networks",
+) -> list[str]:
     """Subnets that overlap another Docker network or a route of the host.
 
     existing: `docker network inspect` output of every network; routes: `ip -json route` output
@@ -115,6 +126,7 @@ def network_conflicts(networks: Any, existing: Iterable[dict[str, Any]], routes:
                     problems.append(f"{where} overlaps the host route to {theirs} (dev {route.get('dev', '?')})")
     return problems
 
+
 def port_conflicts(ports: Any, listeners: Any, own: Any = None, variable: str = "dev_container_ports") -> list[str]:
     """Published ports (filled in) that another program already listens on, on this host.
 
@@ -135,10 +147,13 @@ def port_conflicts(ports: Any, listeners: Any, own: Any = None, variable: str = 
             if listener["port"] != host or listener["protocol"] != protocol:
                 continue
             if address in wildcards or listener["address"] in wildcards or listener["address"] == address:
-                problems.append(f"{variable}[{index}] publishes {address}:{host}/{protocol}, but something on this "
-                                f"host already listens on {listener['address']}:{host}/{protocol}")
+                problems.append(
+                    f"{variable}[{index}] publishes {address}:{host}/{protocol}, but something on this "
+                    f"host already listens on {listener['address']}:{host}/{protocol}"
+                )
                 break
     return problems
+
 
 def path_differs(found: Any, owner: str, mode: str, content: str | None = None) -> bool:
     """Whether the file module (a directory, content None) or copy (a file of that text) would change

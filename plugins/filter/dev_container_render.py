@@ -1,3 +1,6 @@
+# Copyright: (c) 2026, MLOps workstation maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """How the dev_container role writes a port: in a compose file, for docker run, as a URL."""
 
 from __future__ import annotations
@@ -7,8 +10,13 @@ from typing import Any
 
 def compose_port(port: dict[str, Any]) -> dict[str, Any]:
     """A filled-in port as a compose file's long syntax."""
-    return {"target": int(port["container"]), "published": str(port["host"]), "host_ip": str(port["address"]),
-            "protocol": port.get("protocol", "tcp")}
+    return {
+        "target": int(port["container"]),
+        "published": str(port["host"]),
+        "host_ip": str(port["address"]),
+        "protocol": port.get("protocol", "tcp"),
+    }
+
 
 def published_port(port: dict[str, Any]) -> str:
     """A filled-in port as docker run's -p value (IPv6 addresses in brackets)."""
@@ -16,6 +24,7 @@ def published_port(port: dict[str, Any]) -> str:
     if ":" in address:
         address = f"[{address}]"
     return f"{address}:{port['host']}:{port['container']}/{port.get('protocol', 'tcp')}"
+
 
 def port_url(port: dict[str, Any]) -> str:
     """A filled-in port as the URL a person opens on the workstation, with its name when it has one."""

@@ -1,4 +1,7 @@
-"""Filters the roles share to check their settings (ansible.cfg's filter_plugins)."""
+# Copyright: (c) 2026, MLOps workstation maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Filters the roles share to check their settings, mlops.workstation.<name>."""
 
 from __future__ import annotations
 
@@ -54,7 +57,7 @@ def url_credentials(settings: dict[str, Any]) -> list[str]:
     return [
         path
         for name, value in settings.items()
-        for path, _, text in _walk(value, name, name)
+        for path, dummy, text in _walk(value, name, name)
         if URL_PASSWORD.search(text) or HTTP_USER.search(text) or QUERY_CREDENTIAL.search(text)
     ]
 
@@ -112,7 +115,7 @@ def system_paths(settings: dict[str, Any]) -> list[str]:
     itself, or climb with '..': the places (name, name[0]) to refuse."""
     found = []
     for name, value in settings.items():
-        for path, _, text in _walk(value, name, name):
+        for path, dummy, text in _walk(value, name, name):
             if text and (posixpath.normpath("/" + text.lstrip("/")) in SYSTEM_DIRECTORIES or ".." in text.split("/")):
                 found.append(path)
     return found

@@ -1,4 +1,7 @@
-"""Filters for URLs that may carry credentials (ansible.cfg's filter_plugins)."""
+# Copyright: (c) 2026, MLOps workstation maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Filters for URLs that may carry credentials, mlops.workstation.<name>."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ def url_masked(url: str) -> str:
     match = USER_PART.match(url)
     if not match:
         return url
-    user, colon, _ = match.group(2).partition(":")
+    user, colon, dummy = match.group(2).partition(":")
     shown = f"{user}:***" if colon else "***"
     return f"{match.group(1)}{shown}@{url[match.end() :]}"
 

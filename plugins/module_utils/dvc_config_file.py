@@ -1,3 +1,6 @@
+# Copyright: (c) 2026, MLOps workstation maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Read and edit DVC's configuration files (configobj's INI dialect) line by line.
 
 DVC keeps its settings in INI files written by configobj:
@@ -111,11 +114,12 @@ class ConfigFile:
 
     def get(self, name: str) -> str | None:
         section, key = split_key(name)
-        index, _ = self._find(section, key)
+        index, dummy = self._find(section, key)
         if index is None:
             return None
         match = _KEY.match(self.lines[index])
-        assert match is not None
+        if match is None:
+            raise ValueError(f"not a setting: {self.lines[index]!r}")
         return _unquote(match.group("value"))
 
     def items(self) -> dict[str, str]:
@@ -156,7 +160,7 @@ class ConfigFile:
         if index is None or block is None:
             return False
         del self.lines[index]
-        _, start, end = next(b for b in self._sections() if b[0] == section and b[1] == block[1])
+        dummy, start, end = next(b for b in self._sections() if b[0] == section and b[1] == block[1])
         if all(not line.strip() for line in self.lines[start + 1:end]):
             del self.lines[start:end]
         return True
@@ -169,7 +173,7 @@ class ConfigFile:
         return False
 
     def sections(self) -> list[str]:
-        return [name for name, _, _ in self._sections()]
+        return [name for name, dummy, dummy in self._sections()]
 
 
 # Remote options that hold credentials (DVC's remote schemas: s3, ssh, webdav, http, gs, azure,

@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: (c) 2026, MLOps workstation maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What the dev_container role reads from a host before it changes anything, in one call."""
 
 from __future__ import annotations
@@ -43,10 +46,10 @@ options:
     default: []
   paths:
     description:
-      - Paths to look at (a symbolic link is followed, as C(stat) does). The results are keyed by
-        each path as given; C(~) and variables are expanded to look.
+      - Absolute paths to look at (a symbolic link is followed, as C(stat) does), the keys of the
+        results.
     type: list
-    elements: str
+    elements: path
     default: []
   files:
     description:
@@ -54,7 +57,7 @@ options:
         bytes) of those that are regular files (the role's own files, whose content it compares
         before writing them and whose first line says they are the role's).
     type: list
-    elements: str
+    elements: path
     default: []
 author:
   - MLops workstation maintainers (@mlops-workstation)
@@ -167,7 +170,6 @@ def stale_mounts(pid: int, mounts: list[dict[str, Any]]) -> list[str]:
 
 def path_state(path: str, checksum: bool = False) -> dict[str, Any]:
     """What the role's checks need to know about one path (as ansible.builtin.stat, followed)."""
-    path = os.path.expanduser(os.path.expandvars(path))
     try:
         info = os.stat(path)
     except OSError:
@@ -225,9 +227,8 @@ def main() -> None:
             "image": {"type": "str"},
             "container": {"type": "str"},
             "proc_tables": {"type": "list", "elements": "str", "default": []},
-            # str, not path: the results are keyed by each path as given (expanded only to look).
-            "paths": {"type": "list", "elements": "str", "default": []},
-            "files": {"type": "list", "elements": "str", "default": []},
+            "paths": {"type": "list", "elements": "path", "default": []},
+            "files": {"type": "list", "elements": "path", "default": []},
         },
         supports_check_mode=True,
     )
@@ -266,15 +267,15 @@ def main() -> None:
                 result["networks"] = json_or(out, [])
             result["compose_v2"] = ask("compose", "version", "--short")[0] == 0
         if params["runtimes"]:
-            rc, out, _ = ask("info", "--format", "{{json .Runtimes}}") if answers else (1, "", "")
+            rc, out, dummy = ask("info", "--format", "{{json .Runtimes}}") if answers else (1, "", "")
             result["runtimes"] = json_or(out, {}) if rc == 0 else {}
     if params["image"] and answers:
-        rc, out, _ = ask("image", "inspect", "--format", "{{.Id}}", params["image"])
+        rc, out, dummy = ask("image", "inspect", "--format", "{{.Id}}", params["image"])
         result["image_id"] = out.strip() if rc == 0 else None
     elif params["image"]:
         result["image_id"] = None
     if params["container"] and answers:
-        rc, out, _ = ask("inspect", "--type", "container", "--format", CONTAINER_FORMAT, params["container"])
+        rc, out, dummy = ask("inspect", "--type", "container", "--format", CONTAINER_FORMAT, params["container"])
         found = json_or(out, None) if rc == 0 else None
         if isinstance(found, dict):
             result["container_ports"] = found.get("ports") or {}

@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: (c) 2026, MLOps workstation maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Set or unset DVC settings in one scope's configuration file."""
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: (c) 2026, MLOps workstation maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Find which link types work between a DVC cache directory and a workspace."""
 
 from __future__ import annotations

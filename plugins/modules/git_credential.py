@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: (c) 2026, MLOps workstation maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Keep HTTPS credentials in git's credential store or cache without a secret on a command line."""
 
 from __future__ import annotations
@@ -28,17 +31,18 @@ options:
     default: store
   path:
     description:
-      - The store file for O(helper=store). Defaults to C(~/.git-credentials), the file
-        C(git credential-store) reads when given no C(--file).
+      - The store file for O(helper=store), by default the file C(git credential-store) reads
+        when given no C(--file).
     type: path
+    default: ~/.git-credentials
   cache_timeout:
     description: Seconds the cache daemon keeps a credential, for O(helper=cache).
     type: int
     default: 3600
   cache_socket:
     description:
-      - Socket of the cache daemon, for O(helper=cache). Defaults to git's
-        (C(~/.cache/git/credential/socket)).
+      - Socket of the cache daemon, for O(helper=cache); when unset, git's default, and the
+        result's RV(path) is null.
     type: path
   credentials:
     description: The credentials to manage.
@@ -107,7 +111,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 path:
-  description: The store file (O(helper=store)) or the cache socket (O(helper=cache)).
+  description: The store file (O(helper=store)) or the cache socket given (O(helper=cache); null for git's default).
   returned: always
   type: str
   sample: /home/alice/.git-credentials
@@ -149,8 +153,8 @@ def parse_line(line: str) -> tuple[Key, str] | None:
         return None
     if not url.scheme or not url.netloc or "@" not in url.netloc:
         return None
-    userinfo, _, host = url.netloc.rpartition("@")
-    username, _, password = userinfo.partition(":")
+    userinfo, dummy, host = url.netloc.rpartition("@")
+    username, dummy, password = userinfo.partition(":")
     # git writes a port as host%3aport: the same host as host:port.
     unquote = urllib.parse.unquote
     key = Key(url.scheme, unquote(host), unquote(url.path.lstrip("/")), unquote(username))
@@ -227,7 +231,7 @@ def write_private(path: str, text: str) -> None:
 
 
 def run_store(module: AnsibleModule, wanted: list[tuple[Key, str | None, str]]) -> dict:
-    path = os.path.expanduser(module.params["path"] or "~/.git-credentials")
+    path = module.params["path"]
     exists = os.path.exists(path)
     if exists and not os.path.isfile(path):
         module.fail_json(msg=f"path: {path} exists and is not a regular file")
@@ -270,7 +274,7 @@ def git_credential(module: AnsibleModule, action: str, key: Key, password: str |
     if key.path:
         argv += ["-c", "credential.useHttpPath=true"]
     # No prompt: a credential the cache lacks makes `fill` fail instead of waiting for a terminal.
-    rc, out, _ = module.run_command(
+    rc, out, dummy = module.run_command(
         [*argv, "credential", action],
         data=data,
         binary_data=True,
@@ -289,7 +293,7 @@ def cached_password(module: AnsibleModule, key: Key) -> str | None:
 
 
 def run_cache(module: AnsibleModule, wanted: list[tuple[Key, str | None, str]]) -> dict:
-    socket = os.path.expanduser(module.params["cache_socket"] or "~/.cache/git/credential/socket")
+    socket = module.params["cache_socket"]
     report, before, after = [], [], []
     for key, password, state in wanted:
         current = cached_password(module, key)
@@ -300,7 +304,7 @@ def run_cache(module: AnsibleModule, wanted: list[tuple[Key, str | None, str]]) 
         before += [masked(key)] if current is not None else []
         after += [masked(key)] if state == "present" else []
         if action != "unchanged" and not module.check_mode:
-            rc, _ = git_credential(module, "approve" if state == "present" else "reject", key, password)
+            rc, dummy = git_credential(module, "approve" if state == "present" else "reject", key, password)
             if rc != 0:
                 module.fail_json(msg=f"git credential could not {action} the credential for {key.host}", path=socket)
             if state == "present" and cached_password(module, key) != password:
@@ -321,7 +325,7 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "helper": {"type": "str", "choices": ["store", "cache"], "default": "store"},
-            "path": {"type": "path"},
+            "path": {"type": "path", "default": "~/.git-credentials"},
             "cache_timeout": {"type": "int", "default": 3600},
             "cache_socket": {"type": "path"},
             "credentials": {

@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: (c) 2026, MLOps workstation maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What a role reads from a host before it decides what to change, in one module run."""
 
 from __future__ import annotations
@@ -132,9 +135,9 @@ def installed_packages(module: AnsibleModule, names: list[str]) -> dict[str, boo
     if not names or dpkg_query is None:
         return found
     # Exit status 1 only says that some name is unknown: the known ones are still printed.
-    _, out, _ = module.run_command([dpkg_query, "--show", "--showformat=${Package}\t${Status}\n", *names])
+    dummy, out, dummy = module.run_command([dpkg_query, "--show", "--showformat=${Package}\t${Status}\n", *names])
     for line in out.splitlines():
-        package, _, status = line.partition("\t")
+        package, dummy, status = line.partition("\t")
         if package in found and status.endswith(" installed"):
             found[package] = True
     return found

@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: (c) 2026, MLOps workstation maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Everything the python_image role needs to know about a target, in one read-only call."""
 
 from __future__ import annotations
@@ -185,7 +188,7 @@ def split_ref(ref: str) -> tuple[str, str]:
 
 
 def earlier_builds(api: DockerAPI, image_ref: str, pattern: str) -> list[dict]:
-    repository, _ = split_ref(image_ref)
+    repository, dummy = split_ref(image_ref)
     images = api.get("/images/json", {"filters": json.dumps({"reference": [repository]})}) or []
     containers = api.get("/containers/json", {"all": "1"}) or []
     in_use = {c.get("ImageID") for c in containers}

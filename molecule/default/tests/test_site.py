@@ -163,7 +163,7 @@ def test_dvc_pull_in_the_container_and_the_code_runs_on_the_data(host, expected)
     assert pulled.rc == 0, pulled.stdout + pulled.stderr
     run = in_container(host, "python train.py", workdir=project)
     assert run.rc == 0, run.stderr
-    version, md5, rows, _ = run.stdout.split(" ", 3)
+    version, md5, rows, dummy = run.stdout.split(" ", 3)
     assert version.startswith("3.9.")
     assert md5 == DATASET_MD5
     assert int(rows) == DATASET.count(b"\n") - 1

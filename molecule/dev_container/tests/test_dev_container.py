@@ -38,7 +38,7 @@ def web(host):
     """A web server inside the development container on 8888 (Jupyter's port), serving a marker."""
     in_container(host, f"mkdir -p {WORKSPACE}/www && echo from-dev-container > {WORKSPACE}/www/index.html")
     host.run(f"docker exec -d {NAME} python3 -m http.server 8888 --directory {WORKSPACE}/www")
-    for _ in range(50):
+    for dummy in range(50):
         if fetch(host, "http://127.0.0.1:8888/").rc == 0:
             break
         host.run("sleep 0.2")
@@ -146,7 +146,7 @@ def test_runtime_settings(host):
 
 def devcontainer_json(host) -> dict:
     """devcontainer.json as VS Code reads it (JSON with comments): the role's marker line first."""
-    marker, _, document = host.file(f"{WORKSPACE}/.devcontainer/devcontainer.json").content_string.partition("\n")
+    marker, dummy, document = host.file(f"{WORKSPACE}/.devcontainer/devcontainer.json").content_string.partition("\n")
     assert marker.startswith("// Written by the dev_container role (Ansible)")
     return json.loads(document)
 

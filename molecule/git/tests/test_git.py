@@ -113,7 +113,7 @@ WITHOUT_CREDENTIAL = {
 
 @pytest.mark.parametrize("transport", WITHOUT_CREDENTIAL)
 def test_clone_with_the_installed_credential(host, transport):
-    url, _ = WITHOUT_CREDENTIAL[transport]
+    url, dummy = WITHOUT_CREDENTIAL[transport]
     clone = f"/tmp/{transport}"
     result = as_ada(host, f"rm -rf {clone} && git clone -q {url} {clone} && cat {clone}/README")
     assert result.rc == 0, result.stderr

@@ -161,7 +161,7 @@ def test_a_second_run_at_once_stops_naming_the_first_and_changes_nothing(host):
 
 def probe(neighbour, target: str, dest: str, port: int) -> dict:
     """What answers when `neighbour` sends a SYN to the target's MAC addressed to dest:port."""
-    return json.loads(neighbour.check_output(f"/usr/local/lib/loopback_probe.py {target} {dest} {port}"))
+    return json.loads(neighbour.check_output(f"python3 /usr/local/lib/loopback_probe.py {target} {dest} {port}"))
 
 
 def test_ports_published_on_loopback_stay_off_the_network(host):

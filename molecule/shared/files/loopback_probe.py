@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Send one TCP SYN to a neighbour's MAC address, addressed to an IP of our choice, and report
 what comes back: how a host on the same network reaches ports a Docker engine before 28
 published on 127.0.0.1 (moby/moby#45610).
@@ -40,7 +39,7 @@ def route(neighbour: str) -> tuple[str, str, str]:
     time.sleep(0.5)
     with open("/proc/net/arp", encoding="ascii") as arp:
         for line in arp.readlines()[1:]:
-            ip, _, flags, mac, _, device = line.split()
+            ip, dummy, flags, mac, dummy, device = line.split()
             if ip == neighbour and flags != "0x0":
                 return device, source, mac
     raise SystemExit(f"no ARP entry for {neighbour}")
