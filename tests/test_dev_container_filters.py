@@ -293,21 +293,3 @@ def test_the_containers_own_ports_are_no_conflict():
     own = {"8888/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8888"}]}
     assert filters.port_conflicts([port(8888)], listeners, own) == []
     assert filters.port_conflicts([port(8888)], listeners, None) != []
-
-
-@pytest.mark.parametrize(
-    ("found", "content", "differs"),
-    [
-        ({"exists": True, "isdir": True, "pw_name": "ada", "mode": "0755"}, None, False),
-        ({"exists": True, "isdir": True, "pw_name": "root", "mode": "0755"}, None, True),  # owner
-        ({"exists": True, "isdir": True, "pw_name": "ada", "mode": "0775"}, None, True),  # mode
-        ({"exists": True, "isdir": False, "isreg": True, "pw_name": "ada", "mode": "0755"}, None, True),  # a file
-        ({"exists": False}, None, True),
-        (None, None, True),
-        ({"exists": True, "isreg": True, "pw_name": "ada", "mode": "0755", "checksum": SHA1_OF_X}, "x\n", False),
-        ({"exists": True, "isreg": True, "pw_name": "ada", "mode": "0755", "checksum": SHA1_OF_X}, "y\n", True),
-        ({"exists": True, "isdir": True, "pw_name": "ada", "mode": "0755"}, "x\n", True),  # a directory
-    ],
-)
-def test_path_differs_runs_the_writing_task_only_when_needed(found, content, differs):
-    assert filters.path_differs(found, "ada", "0755", content) is differs

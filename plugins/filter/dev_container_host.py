@@ -2,11 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The dev_container role's filters over what the host has: its routes and listening sockets
-(/proc tables), the settings' conflicts with them, and whether a file is as wanted."""
+(/proc tables) and the settings' conflicts with them."""
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 from collections.abc import Iterable
 from typing import Any
@@ -155,19 +154,6 @@ def port_conflicts(ports: Any, listeners: Any, own: Any = None, variable: str = 
     return problems
 
 
-def path_differs(found: Any, owner: str, mode: str, content: str | None = None) -> bool:
-    """Whether the file module (a directory, content None) or copy (a file of that text) would change
-    the path, from dev_container_host_state's look at it: run them only then."""
-    if not isinstance(found, dict) or not found.get("exists"):
-        return True
-    if (found.get("pw_name"), found.get("mode")) != (owner, mode):
-        return True
-    if content is None:
-        return not found.get("isdir")
-    checksum = hashlib.sha1(str(content).encode("utf-8"), usedforsecurity=False).hexdigest()
-    return not found.get("isreg") or found.get("checksum") != checksum
-
-
 class FilterModule:
     """The dev_container role's reading of the host."""
 
@@ -177,5 +163,4 @@ class FilterModule:
             "dev_container_proc_listeners": proc_listeners,
             "dev_container_network_conflicts": network_conflicts,
             "dev_container_port_conflicts": port_conflicts,
-            "dev_container_path_differs": path_differs,
         }
