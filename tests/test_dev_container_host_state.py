@@ -1,5 +1,7 @@
-"""The dev_container_host_state module against a stand-in `docker` client: a script on PATH that
-answers the questions the module asks from a table, and logs each one.
+"""The dev_container_host_state module: the host's /proc tables and paths, the container's stale
+single-file mounts, and whether Compose v2 runs, asked of a stand-in `docker` client (a script
+on PATH that answers from a table and logs each question). The engine's networks, image and
+container are community.docker's to read.
 
 The module runs as Ansible runs it: a separate Python process given its arguments in a file."""
 
@@ -18,10 +20,6 @@ import pytest
 from conftest import ROOT
 
 MODULE = ROOT / "plugins" / "modules" / "dev_container_host_state.py"
-CONTAINER_FORMAT = (
-    '{"ports": {{json .HostConfig.PortBindings}}, "labels": {{json .Config.Labels}}, '
-    '"running": {{json .State.Running}}, "pid": {{json .State.Pid}}, "mounts": {{json .Mounts}}}'
-)
 
 FAKE_DOCKER = """#!{python}
 import json, os, sys
@@ -33,36 +31,9 @@ for prefix, (rc, out) in answers:
     if argv[:len(prefix)] == prefix:
         sys.stdout.write(out)
         sys.exit(rc)
-sys.stderr.write("Cannot connect to the Docker daemon")
+sys.stderr.write("docker: 'compose' is not a docker command.")
 sys.exit(1)
 """
-
-NETWORKS = [
-    {"Name": "bridge", "Id": "a" * 64, "IPAM": {"Config": [{"Subnet": "172.17.0.0/16"}]}},
-    {"Name": "mlops", "Id": "b" * 64, "IPAM": {"Config": [{"Subnet": "172.30.0.0/24"}]}},
-]
-
-ENGINE = [
-    (["version"], (0, "27.5.1\n")),
-    (["network", "ls"], (0, "a" * 64 + "\n" + "b" * 64 + "\n")),
-    (["network", "inspect"], (0, json.dumps(NETWORKS))),
-    (["compose", "version"], (0, "2.32.4\n")),
-    (["info"], (0, json.dumps({"runc": {"path": "runc"}, "nvidia": {"path": "nvidia-container-runtime"}}))),
-    (["image", "inspect"], (0, "sha256:" + "c" * 64 + "\n")),
-    (
-        ["inspect", "--type", "container"],
-        (
-            0,
-            json.dumps(
-                {
-                    "ports": {"8888/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8888"}]},
-                    "labels": {"org.mlops.dev-container.spec": "f" * 40},
-                    "running": True,
-                }
-            ),
-        ),
-    ),
-]
 
 
 @pytest.fixture
@@ -96,70 +67,23 @@ def run_module(tmp_path: Path, bin_dir: Path, answers: list, **params) -> tuple[
     return result, [json.loads(line) for line in log.read_text().splitlines()]
 
 
-def test_an_answering_engine_is_asked_everything_in_one_call(tmp_path, docker_bin):
-    result, asked = run_module(
-        tmp_path, docker_bin, ENGINE, engine=True, runtimes=True, image="mlops-dev:latest", container="mlops-dev"
-    )
+def test_compose_v2_is_asked_of_the_client_only_when_asked_for(tmp_path, docker_bin):
+    result, asked = run_module(tmp_path, docker_bin, [(["compose", "version"], (0, "2.32.4\n"))], compose=True)
     assert result["module_rc"] == 0, result
     assert result["changed"] is False
-    assert result["engine"] == {"rc": 0, "version": "27.5.1", "stderr": ""}
-    assert [n["Name"] for n in result["networks"]] == ["bridge", "mlops"]
     assert result["compose_v2"] is True
-    assert sorted(result["runtimes"]) == ["nvidia", "runc"]
-    assert result["image_id"] == "sha256:" + "c" * 64
-    assert result["container_ports"] == {"8888/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8888"}]}
-    assert result["container_labels"] == {"org.mlops.dev-container.spec": "f" * 40}
-    assert result["container_running"] is True
-    # Every network's id, from the list, is inspected in the same call.
-    assert ["network", "inspect", "a" * 64, "b" * 64] in asked
+    assert asked == [["compose", "version", "--short"]]
+    result, asked = run_module(tmp_path, docker_bin, [(["compose", "version"], (0, "2.32.4\n"))])
+    assert (result["compose_v2"], asked) == (False, [])
 
 
-def test_without_an_engine_nothing_else_is_asked_and_nothing_is_there(tmp_path, docker_bin):
-    result, asked = run_module(
-        tmp_path, docker_bin, [], engine=True, runtimes=True, image="mlops-dev:latest", container="mlops-dev"
-    )
-    assert result["module_rc"] == 0, result
-    assert result["engine"]["rc"] == 1
-    assert "Cannot connect" in result["engine"]["stderr"]
-    assert result["networks"] == []
-    assert result["compose_v2"] is False
-    assert result["runtimes"] == {}
-    assert result["image_id"] is None
-    assert result["container_ports"] is None
-    assert result["container_labels"] is None
-    assert result["container_running"] is False
-    assert asked == [["version", "--format", "{{.Server.Version}}"]]
-
-
-def test_without_a_docker_client_the_engine_does_not_answer(tmp_path):
+def test_a_client_without_compose_v2_or_no_client_at_all(tmp_path, docker_bin):
+    assert run_module(tmp_path, docker_bin, [], compose=True)[0]["compose_v2"] is False
     empty = tmp_path / "empty-bin"
     empty.mkdir()
-    result, dummy = run_module(tmp_path, empty, [], engine=True, image="mlops-dev:latest")
+    result, dummy = run_module(tmp_path, empty, [], compose=True)
     assert result["module_rc"] == 0, result
-    assert result["engine"]["rc"] == 127
-    assert result["image_id"] is None
-
-
-def test_a_missing_image_or_container_is_null(tmp_path, docker_bin):
-    answers = [a for a in ENGINE if a[0][0] not in ("image", "inspect")]
-    result, dummy = run_module(tmp_path, docker_bin, answers, engine=True, image="other:1", container="other")
-    assert result["image_id"] is None
-    assert result["container_ports"] is None
-
-
-def test_a_failing_network_inspect_fails_the_module(tmp_path, docker_bin):
-    answers = [a for a in ENGINE if a[0] != ["network", "inspect"]]
-    result, dummy = run_module(tmp_path, docker_bin, answers, engine=True)
-    assert result["module_rc"] != 0
-    assert result["failed"] is True
-    assert "docker network inspect failed" in result["msg"]
-
-
-def test_only_what_is_asked_for_is_asked(tmp_path, docker_bin):
-    result, asked = run_module(tmp_path, docker_bin, ENGINE, container="mlops-dev")
-    assert asked == [["inspect", "--type", "container", "--format", CONTAINER_FORMAT, "mlops-dev"]]
-    assert "engine" not in result
-    assert "networks" not in result
+    assert result["compose_v2"] is False
 
 
 def test_paths_and_tables(tmp_path, docker_bin):
@@ -169,7 +93,7 @@ def test_paths_and_tables(tmp_path, docker_bin):
     sock.bind(str(tmp_path / "agent.sock"))
     try:
         paths = [str(tmp_path / name) for name in ("workspace", "file", "agent.sock", "missing")]
-        result, asked = run_module(tmp_path, docker_bin, ENGINE, paths=paths, proc_tables=["route", "no_such_table"])
+        result, asked = run_module(tmp_path, docker_bin, [], paths=paths, proc_tables=["route", "no_such_table"])
     finally:
         sock.close()
     assert asked == []
@@ -212,14 +136,6 @@ def test_paths_are_keyed_as_given(tmp_path, docker_bin):
     assert result["paths"][given]["isdir"] is True
 
 
-def test_a_stopped_container_without_labels_or_ports(tmp_path, docker_bin):
-    stopped = json.dumps({"ports": None, "labels": None, "running": False})
-    answers = [(["inspect", "--type", "container"], (0, stopped))]
-    result, dummy = run_module(tmp_path, docker_bin, answers, container="c")
-    assert result["module_rc"] == 0, result
-    assert (result["container_ports"], result["container_labels"], result["container_running"]) == ({}, {}, False)
-
-
 def test_a_single_file_mount_replaced_on_the_host_is_stale(tmp_path, docker_bin):
     """The container's view is /proc/<pid>/root: this process stands in for it (its root is /), so a
     mount's destination that is another file than its source is what the container would see."""
@@ -233,11 +149,8 @@ def test_a_single_file_mount_replaced_on_the_host_is_stale(tmp_path, docker_bin)
         {"Type": "bind", "Source": str(tmp_path), "Destination": "/nonexistent"},  # a directory
         {"Type": "volume", "Source": str(current), "Destination": str(old)},  # not a bind mount
     ]
-    inspect = (0, json.dumps({"ports": {}, "labels": {}, "running": True, "pid": os.getpid(), "mounts": mounts}))
-    result, dummy = run_module(
-        tmp_path, docker_bin, [(["version"], (0, "27.5.1\n")), (["inspect"], inspect)], container="c"
-    )
+    result, dummy = run_module(tmp_path, docker_bin, [], container_pid=os.getpid(), container_mounts=mounts)
     assert result["container_stale_mounts"] == [str(old)]
-    stopped = (0, json.dumps({"ports": {}, "labels": {}, "running": False, "pid": 0, "mounts": mounts}))
-    result, dummy = run_module(tmp_path, docker_bin, [(["inspect"], stopped)], container="c")
+    # A stopped container (no process) sees nothing: it mounts the current files when it starts.
+    result, dummy = run_module(tmp_path, docker_bin, [], container_pid=0, container_mounts=mounts)
     assert result["container_stale_mounts"] == []
