@@ -34,11 +34,10 @@ def python_image_state(
     inputs: str,
     version: str,
     repository: str,
-    alias: str = "",
     report: dict[str, Any] | None = None,
     build_tag: str = BUILD_TAG,
 ) -> dict[str, Any]:
-    """The build of these inputs and what the engine has of it.
+    """The build of these inputs and what the engine has of it and of earlier builds.
 
     host: the result of community.docker.docker_host_info (images of the repository, all
     containers, verbose); base: community.docker.docker_image_info's of the base image; both
@@ -48,7 +47,6 @@ def python_image_state(
         "engine": {"reachable": bool(host.get("can_talk_to_docker")), "version": "", "error": ""},
         "base_id": "",
         "image": {},
-        "alias_id": "",
         "builds": [],
         "python_version": "",
     }
@@ -75,9 +73,7 @@ def python_image_state(
                 continue
             if image_ref == ref:
                 state["image"] = {key: image.get(key) for key in ("Id", "Size", "Created", "Labels")}
-            elif alias and image_tag == alias:
-                state["alias_id"] = image["Id"]
-            if image_ref != ref and tag_re.search(image_tag):
+            elif tag_re.search(image_tag):
                 created = image.get("Created", 0)
                 state["builds"].append(
                     {"ref": image_ref, "id": image["Id"], "created": created, "in_use": image["Id"] in in_use}
