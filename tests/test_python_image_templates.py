@@ -100,7 +100,7 @@ def test_pip_conf_carries_the_index_settings(rendered):
     config = configparser.ConfigParser()
     config.read(rendered["index"] / "pip.conf")
     # Without the credentials, which pip would pass on to the pip of a build isolation on its
-    # command line: they are in the netrc secret (build-image.yml).
+    # command line: they are in the netrc secret (build_image.yml).
     assert config["global"]["index-url"] == "https://pypi.example.com/simple"
     assert TOKEN not in (rendered["index"] / "pip.conf").read_text()
     assert config["global"]["extra-index-url"].split() == ["https://a.example/simple", "https://b.example/simple"]
