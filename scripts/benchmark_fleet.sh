@@ -74,6 +74,9 @@ copy_project() {
   rm -rf "$work/project"
   mkdir -p "$work/project/.ca"
   git archive HEAD | tar -x -C "$work/project"
+  # The link scripts/setup.sh makes: ansible.cfg finds the collection through it.
+  mkdir -p "$work/project/.cache/collections/ansible_collections/mlops"
+  ln -sfn ../../../.. "$work/project/.cache/collections/ansible_collections/mlops/workstation"
   cp /usr/local/share/ca-certificates/*.crt "$work/project/.ca/" 2>/dev/null || true
 }
 
