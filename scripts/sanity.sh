@@ -29,7 +29,7 @@ EOF
 # The committed files and the ones about to be: what a release would hold.
 rm -rf "$copy"
 mkdir -p "$copy"
-git ls-files -z --cached --others --exclude-standard | rsync -a --from0 --files-from=- ./ "$copy/"
+git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -x -C "$copy"
 cd "$copy"
 git init -q && git add -A
 exec ansible-test sanity --local --python "$python" --color no "$@"
