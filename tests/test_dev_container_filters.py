@@ -290,6 +290,6 @@ def test_port_conflicts(published, clash):
 
 def test_the_containers_own_ports_are_no_conflict():
     listeners = filters.proc_listeners({"tcp": PROC_TCP})
-    own = {"8888/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8888"}]}
+    own = [{"IP": "127.0.0.1", "PrivatePort": 8888, "PublicPort": 8888, "Type": "tcp"}, {"PrivatePort": 22, "Type": "tcp"}]
     assert filters.port_conflicts([port(8888)], listeners, own) == []
     assert filters.port_conflicts([port(8888)], listeners, None) != []

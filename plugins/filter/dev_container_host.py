@@ -129,13 +129,9 @@ def network_conflicts(
 def port_conflicts(ports: Any, listeners: Any, own: Any = None, variable: str = "dev_container_ports") -> list[str]:
     """Published ports (filled in) that another program already listens on, on this host.
 
-    own: the PortBindings of the role's container as `docker inspect` gives them (its own
-    ports are not a conflict)."""
-    owned = set()
-    for key, bindings in (own or {}).items():
-        protocol = str(key).partition("/")[2]
-        for binding in bindings or []:
-            owned.add((int(binding.get("HostPort") or 0), protocol or "tcp"))
+    own: the Ports of the role's running container as the engine lists them (`docker ps`):
+    its own ports are not a conflict."""
+    owned = {(int(binding.get("PublicPort") or 0), binding.get("Type") or "tcp") for binding in own or []}
     wildcards = ("0.0.0.0", "::")
     problems = []
     for index, port in enumerate(ports if isinstance(ports, list) else []):
