@@ -290,6 +290,72 @@ def test_port_conflicts(published, clash):
 
 def test_the_containers_own_ports_are_no_conflict():
     listeners = filters.proc_listeners({"tcp": PROC_TCP})
-    own = [{"IP": "127.0.0.1", "PrivatePort": 8888, "PublicPort": 8888, "Type": "tcp"}, {"PrivatePort": 22, "Type": "tcp"}]
+    own = [
+        {"IP": "127.0.0.1", "PrivatePort": 8888, "PublicPort": 8888, "Type": "tcp"},
+        {"PrivatePort": 22, "Type": "tcp"},  # exposed, not published
+    ]
     assert filters.port_conflicts([port(8888)], listeners, own) == []
     assert filters.port_conflicts([port(8888)], listeners, None) != []
+
+
+SPEC = {
+    "name": "dev",
+    "image": "mlops-python:3.9",
+    "hostname": "dev",
+    "user": "",
+    "init": True,
+    "command": ["sleep", "infinity"],
+    "restart_policy": "unless-stopped",
+    "working_dir": "/srv/work",
+    "shm_size": "2g",
+    "labels": {"a": "b"},
+    "env": {},
+    "mounts": [{"source": "/srv/work", "target": "/srv/work", "read_only": False}],
+    "ports": [],
+    "dns": [],
+    "dns_search": [],
+    "extra_hosts": {},
+    "ulimits": [],
+    "gpus": False,
+    "network": "mlops",
+    "ipv4_address": "",
+    "network_aliases": [],
+}
+
+
+def test_the_compose_service_of_a_plain_spec_has_only_what_is_set():
+    service = filters.compose_service(SPEC)
+    assert list(service) == [
+        "image", "container_name", "hostname", "init", "command", "restart", "working_dir", "shm_size", "labels",
+        "networks", "volumes",
+    ]  # fmt: skip
+    assert service["networks"] == {"mlops": {}}
+    assert service["volumes"] == [
+        {"type": "bind", "source": "/srv/work", "target": "/srv/work", "read_only": False,
+         "bind": {"create_host_path": False}},
+    ]  # fmt: skip
+
+
+def test_the_compose_service_carries_every_optional_setting():
+    spec = {
+        **SPEC,
+        "user": "alice",
+        "env": {"NO_PROXY": "localhost"},
+        "ports": [{"container": 8888, "host": 18888, "address": "127.0.0.1", "protocol": "tcp"}],
+        "dns": ["192.0.2.53"],
+        "dns_search": ["example.org"],
+        "extra_hosts": {"b.example": "192.0.2.2", "a.example": "192.0.2.1"},
+        "ulimits": [{"name": "nofile", "soft": 1024, "hard": 4096}],
+        "gpus": True,
+        "ipv4_address": "172.30.0.10",
+        "network_aliases": ["workbench"],
+    }
+    service = filters.compose_service(spec)
+    assert service["user"] == "alice"
+    assert service["environment"] == {"NO_PROXY": "localhost"}
+    assert service["ports"] == [{"target": 8888, "published": "18888", "host_ip": "127.0.0.1", "protocol": "tcp"}]
+    assert service["extra_hosts"] == ["a.example:192.0.2.1", "b.example:192.0.2.2"]
+    assert service["ulimits"] == {"nofile": {"soft": 1024, "hard": 4096}}
+    assert service["networks"] == {"mlops": {"aliases": ["workbench"], "ipv4_address": "172.30.0.10"}}
+    assert service["deploy"]["resources"]["reservations"]["devices"][0]["capabilities"] == ["gpu"]
+    assert filters.api_ulimits(spec["ulimits"]) == ["nofile:1024:4096"]
