@@ -58,7 +58,7 @@ scenario_down docker
 echo "[benchmark] python_image scenario: create, prepare, converge" >&2
 scenario_up python_image
 molecule_steps python_image converge
-inventory=$(ls -d "$HOME"/.ansible/tmp/molecule.*.python_image/inventory | head -n1)
+inventory=$(find "$HOME"/.ansible/tmp -maxdepth 2 -path '*/molecule.*.python_image/inventory' | head -n1)
 bench() { # host extra-args...
   local host=$1
   shift

@@ -53,7 +53,7 @@ start_hosts() { # n
     cp -al "$cache/pip/debian-12" "$work/hosts/$name/pip" 2>/dev/null || mkdir -p "$work/hosts/$name/pip"
     args=(--detach --name "$name" --hostname "$name" --label mlops-benchmark=fleet
       --cgroupns host --volume /sys/fs/cgroup:/sys/fs/cgroup:rw
-      --tmpfs /run --tmpfs /run/lock --tmpfs /var/lib/docker:rw,exec,dev,suid,size=8g
+      --tmpfs /run --tmpfs /run/lock --tmpfs "/var/lib/docker:rw,exec,dev,suid,size=8g"
       --volume "$PWD/$work/hosts/$name/apt:/var/cache/apt/archives:rw"
       --volume "$PWD/$work/hosts/$name/pip:/root/.cache/pip:rw"
       --volume "$cache/mlops-debootstrap-bullseye.tar:/opt/molecule/mlops-debootstrap-bullseye.tar:ro"
@@ -187,7 +187,7 @@ for n in "${sizes[@]}"; do
   ticks=$(cpu_ticks)
   took=$(seconds_of site) || true
   busy=$(awk -v t="$(($(cpu_ticks) - ticks))" -v hz="$hz" 'BEGIN { printf "%.0f", t / hz }')
-  read -r ok changed failed unreachable <<<"$(recap_since "$mark")"
+  read -r _ _ failed unreachable <<<"$(recap_since "$mark")"
   [ "$n" = 1 ] && one_host=$took && one_host_busy=$busy
   ratio=""
   [ -n "$one_host" ] && ratio=$(awk -v t="$took" -v o="$one_host" 'BEGIN { printf "%.2fx", t / o }')

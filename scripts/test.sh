@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite, or one part of it, with a summary of what ran and how long it took.
-#   scripts/test.sh all                  yamllint, ansible-lint, ruff, ansible-test sanity, pytest, every scenario
-#   scripts/test.sh lint | unit | sanity
+#   scripts/test.sh all                  lint, ansible-test sanity, the release check, pytest, every scenario
+#   scripts/test.sh lint                 yamllint, ansible-lint, ruff, the CI files (actionlint, their schemas)
+#   scripts/test.sh release              the collection builds, the changelog lints, the EE's build context
+#   scripts/test.sh unit | sanity
 #   scripts/test.sh molecule [scenario]  one scenario, or all of them (default last)
 # Expects the tools of requirements.txt on PATH (`make` puts .venv/bin first) and the test
 # images built (tests/images/build.sh). Every step runs even when an earlier one failed.
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit
 
 # Plain output in logs (CI); colours on a terminal.
 [ -t 1 ] || export NO_COLOR=1 PY_COLORS=0 ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
@@ -43,6 +45,12 @@ run_lint() {
   step yamllint yamllint --strict .
   step ansible-lint ansible-lint --profile production
   step ruff ruff check .
+  step ci-files scripts/check-ci-files.sh
+}
+
+run_release() {
+  step release-check scripts/release-check.sh
+  step execution-environment scripts/ee.sh
 }
 
 run_unit() {
@@ -65,14 +73,16 @@ case ${1:-all} in
   lint) run_lint ;;
   unit) run_unit ;;
   sanity) run_sanity ;;
+  release) run_release ;;
   molecule) run_molecule "${2:-}" ;;
   all)
     run_lint
     run_sanity
+    run_release
     run_unit
     run_molecule
     ;;
-  *) echo "usage: $0 [all|lint|sanity|unit|molecule [scenario]]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|lint|sanity|release|unit|molecule [scenario]]" >&2; exit 2 ;;
 esac
 
 printf '\n==> Summary (%ss in all)\n' "$(($(date +%s) - suite_start))"
