@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup prereqs images lint sanity unit molecule test benchmark docs clean
+.PHONY: setup prereqs images lint sanity release-check ee unit molecule test benchmark docs clean
 
 setup:
 	PYTHON=$(PYTHON) VENV=$(VENV) scripts/setup.sh
@@ -26,6 +26,15 @@ lint: setup
 # ansible-test sanity on the collection (its environments in .cache/sanity).
 sanity: setup
 	scripts/test.sh sanity
+
+# The collection builds and the changelog lints (scripts/release-check.sh), and the execution
+# environment's build context is written (scripts/ee.sh, to .cache/ee).
+release-check: setup
+	scripts/test.sh release
+
+# Only the execution environment's build context, for ansible-builder build.
+ee: setup
+	scripts/ee.sh
 
 unit: setup
 	scripts/test.sh unit
