@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup prereqs images lint sanity release-check ee unit molecule test benchmark docs clean
+.PHONY: setup prereqs images lint sanity release-check ee lock unit molecule test benchmark docs clean
 
 setup:
 	PYTHON=$(PYTHON) VENV=$(VENV) scripts/setup.sh
@@ -35,6 +35,10 @@ release-check: setup
 # Only the execution environment's build context, for ansible-builder build.
 ee: setup
 	scripts/ee.sh
+
+# Lock the image's Python packages (hashes, for its Python 3.9): make lock IN=image.in [OUT=image.lock]
+lock: setup
+	scripts/lock.sh $(IN) $(OUT)
 
 unit: setup
 	scripts/test.sh unit

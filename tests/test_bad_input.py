@@ -37,6 +37,9 @@ def a_routed_subnet() -> str:
 # An existing directory for the dev_container cases (only validation runs against it).
 WORKSPACE = tempfile.mkdtemp(prefix="bad-input-workspace-")
 DEV = {"dev_container_workspace": WORKSPACE}
+# A lock as make lock writes it (hashes make it one), for the python_image cases.
+LOCK = str(Path(WORKSPACE) / "image.lock")
+Path(LOCK).write_text(f"dvc==3.67.1 \\\n    --hash=sha256:{'0' * 64}\n")
 
 CASES = {
     # id: (role, extra vars, the variable the message must name)
@@ -137,6 +140,21 @@ CASES = {
             "python_image_requirements_remote_src": True,
         },
         "python_image_requirements_file",
+    ),
+    "a lock with requirements beside it": (
+        "python_image",
+        {"python_image_requirements_file": LOCK, "python_image_requirements": ["toolz==1.0.0"]},
+        "python_image_requirements",
+    ),
+    "a lock of another DVC version": (
+        "python_image",
+        {"python_image_requirements_file": LOCK, "python_image_dvc_version": "3.60.0"},
+        "python_image_dvc_version",
+    ),
+    "a lock without the DVC plugins asked for": (
+        "python_image",
+        {"python_image_requirements_file": LOCK, "python_image_dvc_plugins": ["s3"]},
+        "dvc-s3",
     ),
     "non-numeric image uid": ("python_image", {"python_image_user_uid": "abc"}, "python_image_user_uid"),
     "root as the image's user": ("python_image", {"python_image_user_uid": 0}, "python_image_user_uid"),

@@ -18,6 +18,8 @@ VARIANTS: dict[str, dict] = {
     "defaults": {},
     "debootstrap": {"python_image_base_source": "debootstrap", "python_image_python_version": "3.13"},
     "toolbox": {"python_image_toolbox": True, "python_image_dvc_plugins": ["s3", "ssh"]},
+    # A requirements file with hashes (make lock), as validate.yml records it.
+    "locked": {"_python_image_requirements_file_text": "dvc==3.67.1 \\\n    --hash=sha256:" + "0" * 64 + "\n"},
     "user": {"python_image_user_name": "ada", "python_image_user_uid": 1500, "python_image_user_gid": 1600},
     "index": {
         "python_image_pip_index_url": f"https://ci:{TOKEN}@pypi.example.com/simple",
@@ -86,6 +88,13 @@ def test_toolbox_and_dvc_plugins(rendered):
     for package in ("pipreqs", "pyan3", "pandera", "nox", "py-spy", "optuna", "snakeviz", "ray"):
         assert re.search(rf"\s{re.escape(package)}(\s|$)", text), package
     assert "snakeviz" not in dockerfile(rendered, "defaults")
+
+
+def test_a_lock_is_the_whole_venv_installed_by_its_hashes(rendered):
+    text = dockerfile(rendered, "locked")
+    assert "--require-hashes --no-deps -r /opt/python-image/requirements.txt" in text
+    assert '"dvc==' not in text  # DVC comes from the lock
+    assert "--require-hashes" not in dockerfile(rendered, "defaults")
 
 
 def test_the_user_has_the_given_ids(rendered):

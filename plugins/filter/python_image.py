@@ -28,6 +28,16 @@ def build_digest(inputs: str, base_id: str) -> str:
     return hashlib.sha256(f"{inputs}\n{base_id}".encode()).hexdigest()
 
 
+def lock_pins(text: str) -> dict[str, str]:
+    """The name==version pins of a pip lock file (make lock), by normalised name (PEP 503)."""
+    pins = {}
+    for line in text.splitlines():
+        match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s;\\]+)", line)
+        if match:
+            pins[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(3)
+    return pins
+
+
 def python_image_state(
     host: dict[str, Any],
     base: dict[str, Any],
@@ -87,4 +97,4 @@ class FilterModule:
     """The python_image role's filters."""
 
     def filters(self):
-        return {"python_image_state": python_image_state}
+        return {"python_image_state": python_image_state, "python_image_lock_pins": lock_pins}

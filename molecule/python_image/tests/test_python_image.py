@@ -6,7 +6,9 @@ not the image."""
 from __future__ import annotations
 
 import json
+import re
 import shlex
+from pathlib import Path
 
 import pytest
 
@@ -179,3 +181,23 @@ def test_no_build_secrets_are_left_on_the_host(host):
     assert host.run("ls -d /tmp/python-image-secrets.* 2>/dev/null").stdout == ""
     for needle in (TOKEN, PROXY_PASSWORD):
         assert host.run(f"grep -r -s -F -l {needle} /var/lib/mlops /tmp /var/tmp").stdout == ""
+
+
+def lock_pins(text: str) -> dict[str, str]:
+    """name==version of each package of a lock (make lock), by normalised name."""
+    pins = {}
+    for line in text.splitlines():
+        match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s;\\]+)", line)
+        if match:
+            pins[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(3)
+    return pins
+
+
+def test_a_build_from_a_lock_holds_exactly_the_locked_packages(host):
+    # Each host built the same lock on its own: equal to the lock, so equal to each other.
+    locked = lock_pins((Path(__file__).parent.parent / "files" / "image.lock").read_text())
+    assert "dvc" in locked
+    frozen = lock_pins(host.file("/var/tmp/python-image-locked-freeze.txt").content_string)
+    # pip is pinned on its own (python_image_pip_version); pkg-resources 0.0.0 is Debian's venv artefact.
+    assert frozen.pop("pip") and frozen.pop("pkg-resources", None) in (None, "0.0.0")
+    assert frozen == locked
