@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole site (site.yml) on a fleet: N fresh workstations at once (Debian 12 systemd
 # containers, as molecule's), for each N given (default 1 4 8), wall time of the cold run per N;
-# then, on the N=1 host, the warm re-run (changed=0 expected) and its time, from here over
+# then, on the N=1 host, three warm re-runs (changed=0 expected) and their median, from here over
 # `docker exec` and as a user runs it on the workstation itself (a local connection, inside the
 # host: the project and this .venv mounted in). Writes the fleet section of docs/benchmarks.md.
 #   scripts/benchmark_fleet.sh [N ...]
@@ -164,6 +164,8 @@ site_local() {
     "$PWD/.venv/bin/ansible-playbook" -i local/hosts.yml site.yml
 }
 
+median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
+
 # Sums of the PLAY RECAP since byte $1 of the log: "ok changed failed unreachable".
 recap_since() {
   tail -c +"$1" "$log" | awk '/PLAY RECAP/ { recap = 1; next }
@@ -200,18 +202,27 @@ for n in "${sizes[@]}"; do
   rows+="| $n | ${took} s | ${ratio} | ${busy} s, ${cores_busy} of ${cores} cores | ${least} |"
   rows+=" ${failed} failed, ${unreachable} unreachable |"$'\n'
   if [ "$n" = 1 ]; then
-    echo "[fleet] N=1: warm re-run" >&2
-    mark=$(($(stat -c %s "$log") + 1))
-    warm=$(seconds_of site) || true
-    read -r _ warm_changed warm_failed _ <<<"$(recap_since "$mark")"
-    warm_profile=$(tail -c +"$mark" "$log" | python3 scripts/site_profile.py /dev/stdin --top 10)
+    # Three warm re-runs of each kind, the median reported: the first after a cold run also
+    # carries the host settling (its engine, its timers).
+    warm_runs=() local_runs=() warm_changed=0 warm_failed=0 local_changed=0 local_failed=0
+    for run in 1 2 3; do
+      echo "[fleet] N=1: warm re-run $run of 3" >&2
+      mark=$(($(stat -c %s "$log") + 1))
+      warm_runs+=("$(seconds_of site || true)")
+      read -r _ changed failed _ <<<"$(recap_since "$mark")"
+      warm_changed=$((warm_changed + changed)) warm_failed=$((warm_failed + failed))
+      warm_profile=$(tail -c +"$mark" "$log" | python3 scripts/site_profile.py /dev/stdin --top 10)
+      echo "[fleet] N=1: warm re-run $run of 3 on the host itself (local connection)" >&2
+      mark=$(($(stat -c %s "$log") + 1))
+      local_runs+=("$(seconds_of site_local || true)")
+      read -r _ changed failed _ <<<"$(recap_since "$mark")"
+      local_changed=$((local_changed + changed)) local_failed=$((local_failed + failed))
+    done
+    warm="$(median "${warm_runs[@]}") s (runs: ${warm_runs[*]})"
+    local_warm="$(median "${local_runs[@]}") s (runs: ${local_runs[*]})"
     mark=$(($(stat -c %s "$log") + 1))
     seconds_of module_floor >/dev/null || true
     floor=$(tail -c +"$mark" "$log" | awk '/^Stat a path twenty times -+ / { sub("s$", "", $NF); printf "%.2f", $NF / 20 }')
-    echo "[fleet] N=1: warm re-run on the host itself (local connection)" >&2
-    mark=$(($(stat -c %s "$log") + 1))
-    local_warm=$(seconds_of site_local) || true
-    read -r _ local_changed local_failed _ <<<"$(recap_since "$mark")"
   fi
 done
 
@@ -234,14 +245,15 @@ the CPU one host needed.
 | --- | --- | --- | --- | --- | --- |
 ${rows%$'\n'}
 
-Warm re-run of site.yml on the provisioned host (N=1), changed=0 expected:
+Warm re-run of site.yml on the provisioned host (N=1), changed=0 expected (the median of three
+runs of each kind; changed and failed summed over the three):
 
 | how | wall time | changed | failed |
 | --- | --- | --- | --- |
-| on the workstation itself (local connection, as a user runs it) | ${local_warm:-?} s | ${local_changed:-?} | ${local_failed:-?} |
-| from this controller over \`docker exec\` (as the fleet runs above) | ${warm:-?} s | ${warm_changed:-?} | ${warm_failed:-?} |
+| on the workstation itself (local connection, as a user runs it) | ${local_warm:-?} | ${local_changed:-?} | ${local_failed:-?} |
+| from this controller over \`docker exec\` (as the fleet runs above) | ${warm:-?} | ${warm_changed:-?} | ${warm_failed:-?} |
 
-Where the warm re-run over \`docker exec\` spends its time (profile_tasks, through
+Where the last warm re-run over \`docker exec\` spends its time (profile_tasks, through
 \`scripts/site_profile.py\`); one module call costs ${floor:-?} s here at least (twenty \`stat\`
 calls on the same host):
 
