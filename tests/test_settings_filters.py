@@ -47,6 +47,9 @@ def test_the_places_named_multiline_may_hold_line_breaks_only():
     keys = [{"name": "id", "private_key": pem}, {"name": "id\n", "private_key": pem + "\t"}]
     assert control_characters({"keys": keys}, ["keys[].private_key"]) == ["keys[1].name", "keys[1].private_key"]
     assert control_characters({"keys": keys}) == ["keys[0].private_key", "keys[1].name", "keys[1].private_key"]
+    # name.* covers a mapping's values whatever their keys, never the keys themselves.
+    cas = {"registry.team:5000": pem, "bad\n": pem, "other": pem + "\x1b"}
+    assert control_characters({"cas": cas}, ["cas.*"]) == ["cas (a key)", "cas.other"]
 
 
 def test_credentials_in_urls_are_found_in_values_and_keys():

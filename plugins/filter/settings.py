@@ -31,11 +31,14 @@ def _walk(value: Any, path: str, pattern: str):
 def control_characters(settings: dict[str, Any], multiline: list[str] | tuple[str, ...] = ()) -> list[str]:
     """Where the settings (name: value) hold a control character: a line break, a tab, an escape.
     Such a value would add a line to a file, an environment or a command line. The places
-    named in multiline (name[].key) may hold line breaks only. Never returns a value."""
+    named in multiline (name[].key, name.* for a mapping's values) may hold line breaks only.
+    Never returns a value."""
     found = []
     for name, value in settings.items():
         for path, pattern, text in _walk(value, name, name):
-            check = CONTROL_BUT_LINE_BREAKS if pattern in multiline else CONTROL
+            # name.* stands for the values of a mapping, whatever their keys.
+            multi = pattern in multiline or any(m.endswith(".*") and pattern.startswith(m[:-1]) for m in multiline)
+            check = CONTROL_BUT_LINE_BREAKS if multi else CONTROL
             if check.search(text):
                 found.append(path)
     return found
