@@ -8,7 +8,11 @@ import hashlib
 
 import pytest
 from ansible.errors import AnsibleFilterError
-from ansible_collections.mlops.workstation.plugins.filter.python_image import lock_pins, python_image_state
+from ansible_collections.mlops.workstation.plugins.filter.python_image import (
+    lock_pins,
+    python_image_state,
+    registry_fault,
+)
 
 BASE_ID = "sha256:" + "b" * 64
 INPUTS = "0123abcd" * 8
@@ -119,3 +123,23 @@ def test_a_locks_pins_are_read_by_normalised_name():
         "--require-hashes\n"
     )
     assert lock_pins(text) == {"dvc": "3.67.1", "ruamel-yaml-clib": "0.2.12", "dvc-s3": "3.2.0"}
+
+
+# What Docker 20.10 said in the fleet scenario's faults, each with the setting to look at.
+REGISTRY_ERRORS = {
+    "login attempt to https://r:5000/v2/ failed with status: 401 Unauthorized": "python_image_registry_password",
+    "manifest for r:5000/mlops-dev@sha256:00 not found: manifest unknown: manifest unknown": "python_image_digest",
+    'Get "https://r:5000/v2/": dial tcp 172.18.0.2:5000: connect: connection refused': "does not answer",
+    'Get "https://r:5000/v2/": x509: certificate signed by unknown authority': "docker_registry_ca_certificates",
+}
+
+
+@pytest.mark.parametrize(("error", "named"), REGISTRY_ERRORS.items(), ids=REGISTRY_ERRORS.values())
+def test_a_registry_error_is_named_by_its_cause_and_kept_whole(error, named):
+    said = registry_fault(error)
+    assert named in said
+    assert said.endswith(f"({error})")
+
+
+def test_an_unknown_registry_error_is_passed_on_as_it_is():
+    assert registry_fault("something else") == "(something else)"

@@ -93,8 +93,42 @@ def python_image_state(
     return state
 
 
+# What a registry's error says, in the order to look: the first cause found is the one reported.
+REGISTRY_FAULTS = (
+    (
+        ("x509", "certificate"),
+        "the registry's certificate is not trusted: give its CA to the docker role (docker_registry_ca_certificates).",
+    ),
+    (
+        ("unauthorized", "401", "authentication required", "denied"),
+        "the registry refused the user: check python_image_registry_username and python_image_registry_password.",
+    ),
+    (
+        ("manifest unknown", "not found", "404"),
+        "the registry has no such image: check python_image_digest or python_image_digest_file (publish first).",
+    ),
+    (
+        ("connection refused", "no such host", "timeout", "no route", "dial tcp", "server misbehaving", "eof"),
+        "the registry does not answer: is it up, and is python_image_registry its host[:port]?",
+    ),
+)
+
+
+def registry_fault(message: str) -> str:
+    """A registry error, with its likely cause and the setting to look at in front."""
+    lowered = str(message).lower()
+    for needles, cause in REGISTRY_FAULTS:
+        if any(needle in lowered for needle in needles):
+            return f"{cause} ({message})"
+    return f"({message})"
+
+
 class FilterModule:
     """The python_image role's filters."""
 
     def filters(self):
-        return {"python_image_state": python_image_state, "python_image_lock_pins": lock_pins}
+        return {
+            "python_image_state": python_image_state,
+            "python_image_lock_pins": lock_pins,
+            "python_image_registry_fault": registry_fault,
+        }
