@@ -41,8 +41,83 @@ DEV = {"dev_container_workspace": WORKSPACE}
 LOCK = str(Path(WORKSPACE) / "image.lock")
 Path(LOCK).write_text(f"dvc==3.67.1 \\\n    --hash=sha256:{'0' * 64}\n")
 
+# A registry's required settings, around each of its cases (only their form is checked).
+PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+REG = {
+    "registry_tls_certificate": PEM,
+    "registry_tls_private_key": f"-----BEGIN PRIVATE KEY-----\n{SECRET}\n-----END PRIVATE KEY-----\n",
+    "registry_users": [{"name": "ci", "password": SECRET}],
+}
+DIGEST = "sha256:" + "ab" * 32
+PULL = {
+    "python_image_source": "pull",
+    "python_image_registry": "registry.example.com:5000",
+    "python_image_digest": DIGEST,
+}
+
 CASES = {
     # id: (role, extra vars, the variable the message must name)
+    "registry without users": ("registry", {k: v for k, v in REG.items() if k != "registry_users"}, "registry_users"),
+    "registry with every user absent": (
+        "registry",
+        {**REG, "registry_users": [{"name": "ci", "state": "absent"}]},
+        "registry_users",
+    ),
+    "registry user without a password": ("registry", {**REG, "registry_users": [{"name": "ci"}]}, "registry_users"),
+    "registry user named with a colon": (
+        "registry",
+        {**REG, "registry_users": [{"name": "c:i", "password": SECRET}]},
+        "registry_users",
+    ),
+    "registry user twice": ("registry", {**REG, "registry_users": REG["registry_users"] * 2}, "registry_users"),
+    "registry port out of range": ("registry", {**REG, "registry_port": 70000}, "registry_port"),
+    "registry address a name": ("registry", {**REG, "registry_address": "registry.example.com"}, "registry_address"),
+    "registry certificate not PEM": (
+        "registry",
+        {**REG, "registry_tls_certificate": "MIIB"},
+        "registry_tls_certificate",
+    ),
+    "registry key not PEM": ("registry", {**REG, "registry_tls_private_key": "secret"}, "registry_tls_private_key"),
+    "registry realm with a quote": ("registry", {**REG, "registry_realm": 'a"b'}, "registry_realm"),
+    "registry schedule systemd refuses": (
+        "registry",
+        {**REG, "registry_gc_schedule": "every other tuesday"},
+        "registry_gc_schedule",
+    ),
+    "registry schedule as an option": ("registry", {**REG, "registry_gc_schedule": "--help"}, "registry_gc_schedule"),
+    "pull without a registry": ("python_image", {**PULL, "python_image_registry": ""}, "python_image_registry"),
+    "registry with a path": (
+        "python_image",
+        {**PULL, "python_image_registry": "registry.example.com/team"},
+        "python_image_registry",
+    ),
+    "digest not sha256": ("python_image", {**PULL, "python_image_digest": "sha256:abc"}, "python_image_digest"),
+    "pull without a digest or its file": (
+        "python_image",
+        {**PULL, "python_image_digest": "", "python_image_digest_file": "/nonexistent/python-image.digest"},
+        "python_image_digest_file",
+    ),
+    "publish what was pulled": ("python_image", {**PULL, "python_image_publish": True}, "python_image_publish"),
+    "publish without a digest file": (
+        "python_image",
+        {"python_image_publish": True, "python_image_registry": "registry.example.com:5000"},
+        "python_image_digest_file",
+    ),
+    "registry user without a password (python_image)": (
+        "python_image",
+        {**PULL, "python_image_registry_username": "ci"},
+        "python_image_registry_password",
+    ),
+    "registry CA not PEM": (
+        "docker",
+        {"docker_registry_ca_certificates": {"registry.example.com:5000": "MIIB"}},
+        "docker_registry_ca_certificates",
+    ),
+    "registry CA for a URL": (
+        "docker",
+        {"docker_registry_ca_certificates": {"https://registry.example.com": PEM}},
+        "docker_registry_ca_certificates",
+    ),
     "docker_users not a list": ("docker", {"docker_users": {"name": "ada"}}, "docker_users"),
     "docker_users with a bad name": ("docker", {"docker_users": ["Ada Lovelace"]}, "docker_users"),
     "unknown install source": ("docker", {"docker_install_source": "podman"}, "docker_install_source"),
@@ -361,7 +436,7 @@ def control_character_cases() -> dict:
                 continue
             cases[f"control character in {name}"] = (
                 role,
-                {**(DEV if role == "dev_container" else {}), name: value},
+                {**(DEV if role == "dev_container" else REG if role == "registry" else {}), name: value},
                 name,
             )
     return cases
@@ -396,6 +471,7 @@ def table_cases(settings: dict, values: dict, label: str, named=lambda setting: 
     for setting, (role, build) in settings.items():
         for how, value in values.items():
             extra = {"git_account": "root"} if role == "git" else DEV if role == "dev_container" else {}
+            extra = REG if role == "registry" else extra
             cases[label.format(setting=setting, how=how)] = (role, {**extra, setting: build(value)}, named(setting))
     return cases
 
@@ -415,6 +491,7 @@ PATH_SETTINGS = {
     "dvc_host_remotes": ("dvc", lambda path: {"hdd": {"type": "local", "url": path}}),
     "python_image_build_dir": ("python_image", lambda path: path),
     "python_image_debootstrap_cache_dir": ("python_image", lambda path: path),
+    "registry_storage_dir": ("registry", lambda path: path),
     "git_repositories": ("git", lambda path: [{"repo": "https://git.example.com/x.git", "dest": path}]),
 }
 SYSTEM_PATHS = {path: path for path in ["/", "/etc", "/usr/local/", "/var/lib", "/home/../etc"]}
@@ -505,6 +582,17 @@ GOOD = {
                 "secrets": {"secret_access_key": SECRET},
             }
         },
+    },
+    "good registry": {"test_role": "registry", **REG},
+    "good python_image pulling with a password": {
+        "test_role": "python_image",
+        **PULL,
+        "python_image_registry_username": "ci",
+        "python_image_registry_password": SECRET,
+    },
+    "good docker with a registry CA": {
+        "test_role": "docker",
+        "docker_registry_ca_certificates": {"registry.example.com:5000": PEM},
     },
     "good docker with a proxy password": {
         "test_role": "docker",
