@@ -7,6 +7,9 @@
 #   scripts/benchmark_fleet.sh [N ...]
 # FLEET_KEEP=1 leaves the last N's hosts running afterwards (fleet-01 ...), to look at or to
 # re-run site.yml on: ansible-playbook -i .cache/fleet/inventory/hosts.yml site.yml
+# FLEET_MODE=pull: a registry host and a builder first (playbooks/registry.yml, publish.yml,
+# timed once), then the workstations pull the published image (python_image_source: pull)
+# instead of building it; writes the FLEET_PULL section, without the warm re-runs.
 # Expects .venv on PATH and the test images (`make benchmark` sees to both). Each host gets
 # its own apt and pip caches, hard-linked from the warm ones the test suite keeps (shared
 # packages without one host's apt lock holding up the others).
@@ -15,6 +18,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export NO_COLOR=1 PY_COLORS=0 ANSIBLE_NOCOLOR=1 ANSIBLE_PIPELINING=1
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1 4 8)
+mode=${FLEET_MODE:-build}
+case $mode in build | pull) ;; *) echo "FLEET_MODE must be build or pull" >&2; exit 2 ;; esac
+network=mlops-benchmark
+registry=registry.benchmark.test:5000
 out=docs/benchmarks.md
 cache=${HOME}/.cache/mlops-molecule
 work=.cache/fleet
@@ -35,15 +42,18 @@ hosts_of() { # n -> names
   for i in $(seq 1 "$1"); do printf 'fleet-%02d\n' "$i"; done
 }
 
-remove_hosts() {
-  docker ps -aq --filter label=mlops-benchmark=fleet | xargs -r docker rm -f >/dev/null
-  rm -rf "$work"/hosts
+remove_hosts() { # [label]: the workstations (fleet), or the registry and builder (fleet-infra)
+  local label=${1:-fleet}
+  docker ps -aq --filter "label=mlops-benchmark=$label" | xargs -r docker rm -f >/dev/null
+  [ "$label" = fleet-infra ] || rm -rf "$work"/hosts
 }
 
-start_hosts() { # n
-  local name args cap
+start_hosts() { # n | names..., with HOST_LABEL and HOST_ALIAS (for one host) in the environment
+  local name args cap names
   mkdir -p "$work/hosts"
-  for name in $(hosts_of "$1"); do
+  if [[ $1 =~ ^[0-9]+$ ]]; then names=$(hosts_of "$1"); else names="$*"; fi
+  docker network inspect "$network" >/dev/null 2>&1 || docker network create "$network" >/dev/null
+  for name in $names; do
     mkdir -p "$work/hosts/$name"
     # Hard links: the packages are shared on disk, each host has its own directory and its own
     # lock file (a hard-linked lock would be one lock for every host).
@@ -51,7 +61,8 @@ start_hosts() { # n
     rm -rf "$work/hosts/$name/apt/lock" "$work/hosts/$name/apt/partial"
     mkdir -p "$work/hosts/$name/apt/partial"
     cp -al "$cache/pip/debian-12" "$work/hosts/$name/pip" 2>/dev/null || mkdir -p "$work/hosts/$name/pip"
-    args=(--detach --name "$name" --hostname "$name" --label mlops-benchmark=fleet
+    args=(--detach --name "$name" --hostname "$name" --label "mlops-benchmark=${HOST_LABEL:-fleet}"
+      --network "$network" ${HOST_ALIAS:+--network-alias "$HOST_ALIAS"}
       --cgroupns host --volume /sys/fs/cgroup:/sys/fs/cgroup:rw
       --tmpfs /run --tmpfs /run/lock --tmpfs "/var/lib/docker:rw,exec,dev,suid,size=8g"
       --volume "$PWD/$work/hosts/$name/apt:/var/cache/apt/archives:rw"
@@ -78,6 +89,18 @@ copy_project() {
   mkdir -p "$work/project/.cache/collections/ansible_collections/mlops"
   ln -sfn ../../../.. "$work/project/.cache/collections/ansible_collections/mlops/workstation"
   cp /usr/local/share/ca-certificates/*.crt "$work/project/.ca/" 2>/dev/null || true
+  [ "$mode" = pull ] || return 0
+  # The registry's CA and certificate, for its name on the benchmark's network.
+  mkdir -p "$work/project/.registry"
+  (
+    cd "$work/project/.registry"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=benchmark registry CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -keyout ca.key -out ca.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=${registry%:*}" -keyout registry.key -out registry.csr 2>/dev/null
+    printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "${registry%:*}" >registry.ext
+    openssl x509 -req -in registry.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 7 \
+      -extfile registry.ext -out registry.pem 2>/dev/null
+  )
 }
 
 group_vars() { # directory-holding-the-CAs [path-of-that-directory-on-the-host]
@@ -94,6 +117,19 @@ group_vars() { # directory-holding-the-CAs [path-of-that-directory-on-the-host]
     echo "          {name: controller-$(basename "$ca" .crt), src: ${2:-$1}/$(basename "$ca")},"
   done
   echo "        ]"
+  [ "$mode" = pull ] || return 0
+  local dir=${2:-$1}
+  dir=${dir%/.ca}/.registry
+  echo "        python_image_source: pull"
+  echo "        python_image_registry: $registry"
+  echo "        python_image_registry_username: bench"
+  echo "        python_image_registry_password: bench-password"
+  echo "        python_image_digest_file: $dir/python-image.digest"
+  echo "        docker_registry_ca_certificates:"
+  echo "          $registry: \"{{ lookup('ansible.builtin.file', '$dir/ca.pem') }}\""
+  echo "        python_image_user_name: alice"
+  echo "        python_image_user_uid: 1000"
+  echo "        python_image_user_gid: 1000"
 }
 
 # The inventory a user of the workstation itself would have (inside the host). Group vars go
@@ -120,7 +156,26 @@ write_inventory() { # n
     echo "    workstations:"
     echo "      hosts:"
     for name in $(hosts_of "$1"); do echo "        $name: {}"; done
+    if [ "$mode" = pull ]; then
+      echo "    image_registries:"
+      echo "      hosts: {fleet-registry: {}}"
+      echo "    image_builders:"
+      echo "      hosts: {fleet-builder: {}}"
+    fi
   } >"$work/inventory/hosts.yml"
+  [ "$mode" = pull ] || return 0
+  {
+    echo "ansible_connection: community.docker.docker"
+    echo "ansible_python_interpreter: /usr/bin/python3"
+    group_vars "$PWD/$work/project/.ca" | sed 's/^        //' | grep -v '^python_image_source:'
+  } >"$work/inventory/group_vars/image_builders.yml"
+  {
+    echo "ansible_connection: community.docker.docker"
+    echo "ansible_python_interpreter: /usr/bin/python3"
+    echo "registry_tls_certificate: \"{{ lookup('ansible.builtin.file', '$PWD/$work/project/.registry/registry.pem') }}\""
+    echo "registry_tls_private_key: \"{{ lookup('ansible.builtin.file', '$PWD/$work/project/.registry/registry.key') }}\""
+    echo "registry_users: [{name: bench, password: bench-password}]"
+  } >"$work/inventory/group_vars/image_registries.yml"
   {
     echo "ansible_connection: community.docker.docker"
     echo "ansible_python_interpreter: /usr/bin/python3"
@@ -173,11 +228,26 @@ recap_since() {
     END { printf "%d %d %d %d\n", s["ok"], s["changed"], s["failed"], s["unreachable"] }'
 }
 
-[ "${FLEET_KEEP:-}" = 1 ] || trap remove_hosts EXIT
+cleanup() {
+  [ "${FLEET_KEEP:-}" = 1 ] || remove_hosts
+  remove_hosts fleet-infra
+}
+trap cleanup EXIT
 copy_project
 write_local_inventory
 rows=""
 one_host=""
+publish=""
+if [ "$mode" = pull ]; then
+  echo "[fleet] pull mode: the registry and the builder, then publish" >&2
+  remove_hosts fleet-infra
+  HOST_LABEL=fleet-infra HOST_ALIAS=${registry%:*} start_hosts fleet-registry
+  HOST_LABEL=fleet-infra start_hosts fleet-builder
+  write_inventory 1
+  sleep 3
+  publish=$(seconds_of ansible-playbook -i "$work/inventory/hosts.yml" playbooks/registry.yml playbooks/publish.yml)
+  [ -s "$work/project/.registry/python-image.digest" ] || { echo "[fleet] publishing failed: see $log" >&2; exit 1; }
+fi
 for n in "${sizes[@]}"; do
   echo "[fleet] N=$n: fresh hosts" >&2
   remove_hosts
@@ -201,7 +271,7 @@ for n in "${sizes[@]}"; do
     'BEGIN { f = n * b / c / o; printf "%.2fx", f < 1 ? 1 : f }')
   rows+="| $n | ${took} s | ${ratio} | ${busy} s, ${cores_busy} of ${cores} cores | ${least} |"
   rows+=" ${failed} failed, ${unreachable} unreachable |"$'\n'
-  if [ "$n" = 1 ]; then
+  if [ "$n" = 1 ] && [ "$mode" = build ]; then
     # Three warm re-runs of each kind, the median reported: the first after a cold run also
     # carries the host settling (its engine, its timers).
     warm_runs=() local_runs=() warm_changed=0 warm_failed=0 local_changed=0 local_failed=0
@@ -225,6 +295,34 @@ for n in "${sizes[@]}"; do
     floor=$(tail -c +"$mark" "$log" | awk '/^Stat a path twenty times -+ / { sub("s$", "", $NF); printf "%.2f", $NF / 20 }')
   fi
 done
+
+if [ "$mode" = pull ]; then
+  section=$(
+    cat <<MD
+<!-- BEGIN FLEET_PULL -->
+## The fleet pulling one published image (FLEET_MODE=pull scripts/benchmark_fleet.sh)
+
+The same fleet, but the image is built once: a registry host (playbooks/registry.yml, Debian's
+docker-registry) and a builder (playbooks/publish.yml: Docker, the build, the push) first, on
+the same machine, then N fresh workstations run site.yml with \`python_image_source: pull\`:
+each logs in, pulls the published digest and tags it, instead of building. Columns as above.
+
+Registry and builder, once (install, build, push): ${publish} s.
+
+| hosts (N) | cold run, wall time | time / time of 1 host | CPU used (all processes) | CPU-bound least ratio | outcome |
+| --- | --- | --- | --- | --- | --- |
+${rows%$'\n'}
+
+Goals: 8 hosts in 2.5 times one host's time or less; a cold workstation to a running
+development container in 90 s or less (the N=1 row).
+<!-- END FLEET_PULL -->
+MD
+  )
+  printf '%s\n' "$section" | python3 scripts/doc_section.py FLEET_PULL "$out"
+  echo "[fleet] wrote the fleet-pull section of $out" >&2
+  printf '%s\n' "$section"
+  exit 0
+fi
 
 section=$(
   cat <<MD
