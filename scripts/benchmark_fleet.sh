@@ -149,6 +149,7 @@ write_local_inventory() {
 
 write_inventory() { # n
   local name
+  rm -rf "$work/inventory"
   mkdir -p "$work/inventory/group_vars"
   {
     echo "all:"
@@ -163,6 +164,11 @@ write_inventory() { # n
       echo "      hosts: {fleet-builder: {}}"
     fi
   } >"$work/inventory/hosts.yml"
+  {
+    echo "ansible_connection: community.docker.docker"
+    echo "ansible_python_interpreter: /usr/bin/python3"
+    group_vars "$PWD/$work/project/.ca" | sed 's/^        //'
+  } >"$work/inventory/group_vars/workstations.yml"
   [ "$mode" = pull ] || return 0
   {
     echo "ansible_connection: community.docker.docker"
@@ -176,11 +182,6 @@ write_inventory() { # n
     echo "registry_tls_private_key: \"{{ lookup('ansible.builtin.file', '$PWD/$work/project/.registry/registry.key') }}\""
     echo "registry_users: [{name: bench, password: bench-password}]"
   } >"$work/inventory/group_vars/image_registries.yml"
-  {
-    echo "ansible_connection: community.docker.docker"
-    echo "ansible_python_interpreter: /usr/bin/python3"
-    group_vars "$PWD/$work/project/.ca" | sed 's/^        //'
-  } >"$work/inventory/group_vars/workstations.yml"
 }
 
 seconds_of() { # command... -> prints elapsed seconds; output to the log
