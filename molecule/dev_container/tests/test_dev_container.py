@@ -165,6 +165,11 @@ def test_compose_file_describes_the_same_container_outside_the_workspace(host):
     assert inspect(host)["Id"] == before
 
 
+def test_a_proxy_file_left_by_a_run_with_a_password_is_removed(host):
+    # side_effect.yml leaves one; the role, with no proxy password, removes it.
+    assert not host.file(f"{COMPOSE_DIR}/proxy.sh").exists
+
+
 def test_the_role_keeps_its_files_out_of_the_projects_git_status(host):
     if release(host) != "13":
         pytest.skip("the workspace is a git repository on Debian 13 (prepare.yml)")
