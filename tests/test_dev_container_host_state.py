@@ -122,11 +122,22 @@ def test_files_are_checksummed_as_ansible_does(tmp_path, docker_bin):
     result, dummy = run_module(tmp_path, docker_bin, [], files=[str(compose), str(tmp_path), str(tmp_path / "none")])
     found = result["paths"]
     assert found[str(compose)]["checksum"] == hashlib.sha1(b"services: {}\n").hexdigest()
-    assert found[str(compose)]["first_line"] == "services: {}"
+    assert found[str(compose)]["marked"] is False  # no marker asked for: no line is looked at
     assert found[str(compose)]["mode"] == "0640"
     assert found[str(compose)]["isreg"] is True
     assert "checksum" not in found[str(tmp_path)]  # a directory has none
     assert found[str(tmp_path / "none")]["exists"] is False
+
+
+def test_a_file_is_known_by_its_marker_and_none_of_its_lines_leave_the_host(tmp_path, docker_bin):
+    ours = tmp_path / "devcontainer.json"
+    ours.write_text("// Written by the role: change the inventory\n{}\n")
+    theirs = tmp_path / "theirs.json"
+    theirs.write_text('{"containerEnv": {"TOKEN": "s3cret-canary"}}\n')
+    result, dummy = run_module(tmp_path, docker_bin, [], files=[str(ours), str(theirs)], marker="Written by the role")
+    assert result["paths"][str(ours)]["marked"] is True
+    assert result["paths"][str(theirs)]["marked"] is False
+    assert "s3cret-canary" not in json.dumps(result)
 
 
 def test_paths_are_keyed_as_given(tmp_path, docker_bin):

@@ -49,12 +49,16 @@ options:
     default: []
   files:
     description:
-      - Paths to look at as I(paths), with the SHA-1 checksum and the first line (at most 200
-        bytes) of those that are regular files (the role's own files, whose first line says they
-        are the role's).
+      - Paths to look at as I(paths), with the SHA-1 checksum of those that are regular files and
+        whether their first line holds I(marker). No line of a file is returned.
     type: list
     elements: path
     default: []
+  marker:
+    description:
+      - The text on the first line (its first 200 bytes) of the role's own files.
+    type: str
+    default: ""
 author:
   - MLops workstation maintainers (@mlops-workstation)
 """
@@ -89,7 +93,7 @@ paths:
   description:
     - For each path of I(paths) and I(files), whether it exists, is a directory, a regular file or
       a socket, its owner's name and its mode; for I(files) that are regular files, the SHA-1 of
-      their content and their first line too.
+      their content and C(marked), whether their first line holds I(marker).
   returned: always
   type: dict
   sample:
@@ -125,7 +129,7 @@ def stale_mounts(pid: int, mounts: list[dict[str, Any]]) -> list[str]:
     return stale
 
 
-def path_state(path: str, checksum: bool = False) -> dict[str, Any]:
+def path_state(path: str, checksum: bool = False, marker: str = "") -> dict[str, Any]:
     """What the role's checks need to know about one path (as ansible.builtin.stat, followed)."""
     try:
         info = os.stat(path)
@@ -151,8 +155,8 @@ def path_state(path: str, checksum: bool = False) -> dict[str, Any]:
             for chunk in iter(lambda: content.read(1 << 20), b""):
                 digest.update(chunk)
         state["checksum"] = digest.hexdigest()
-        # The role's files say so on their first line (never a secret there).
-        state["first_line"] = first.decode("utf-8", "replace").rstrip("\n")
+        # Only whether the file is the role's: a file of the user's may hold a secret.
+        state["marked"] = bool(marker) and marker.encode() in first
     return state
 
 
@@ -177,6 +181,7 @@ def main() -> None:
             "proc_tables": {"type": "list", "elements": "str", "default": []},
             "paths": {"type": "list", "elements": "path", "default": []},
             "files": {"type": "list", "elements": "path", "default": []},
+            "marker": {"type": "str", "default": ""},
         },
         supports_check_mode=True,
     )
@@ -192,7 +197,7 @@ def main() -> None:
         proc_tables=read_tables(params["proc_tables"]),
         paths={
             **{path: path_state(path) for path in params["paths"]},
-            **{path: path_state(path, checksum=True) for path in params["files"]},
+            **{path: path_state(path, checksum=True, marker=params["marker"]) for path in params["files"]},
         },
     )
 
