@@ -113,6 +113,16 @@ CASES = {
         {"docker_registry_ca_certificates": {"registry.example.com:5000": "MIIB"}},
         "docker_registry_ca_certificates",
     ),
+    "registry CA absent with more after it": (
+        "docker",
+        {"docker_registry_ca_certificates": {"registry.example.com:5000": "absently"}},
+        "docker_registry_ca_certificates",
+    ),
+    "registry CA absent with a line break after it": (
+        "docker",
+        {"docker_registry_ca_certificates": {"registry.example.com:5000": "absent\n"}},
+        "docker_registry_ca_certificates",
+    ),
     "registry CA for a URL": (
         "docker",
         {"docker_registry_ca_certificates": {"https://registry.example.com": PEM}},
@@ -592,7 +602,7 @@ GOOD = {
     },
     "good docker with a registry CA": {
         "test_role": "docker",
-        "docker_registry_ca_certificates": {"registry.example.com:5000": PEM},
+        "docker_registry_ca_certificates": {"registry.example.com:5000": PEM, "old.example.com": "absent"},
     },
     "good docker with a proxy password": {
         "test_role": "docker",

@@ -140,6 +140,14 @@ def test_no_configuration_backups_are_left(host):
     assert "~" not in leftovers
 
 
+def test_a_registry_ca_marked_absent_is_no_longer_trusted(host):
+    """Converge wrote both registries' CAs; side_effect.yml's last run marked old.registry.test's absent."""
+    kept = host.file("/etc/docker/certs.d/registry.lan:5000/ca.crt")
+    assert kept.content_string == "-----BEGIN CERTIFICATE-----\nMIIBmolecule\n-----END CERTIFICATE-----\n"
+    assert kept.mode == 0o644
+    assert not host.file("/etc/docker/certs.d/old.registry.test/ca.crt").exists
+
+
 def test_docker_user_runs_docker_without_sudo(host):
     assert "docker" in host.user("ada").groups
     result = host.run("su -s /bin/sh ada -c 'docker ps --format {{.ID}}'")
