@@ -190,6 +190,15 @@ def test_a_devcontainer_json_the_role_did_not_write_is_kept(host):
     assert devcontainer_json(host)["name"] == NAME
 
 
+def test_the_roles_own_devcontainer_json_is_rewritten_without_a_copy(host):
+    """side_effect.yml left it as an earlier version wrote it (its marker first): the next run rewrote it."""
+    text = host.file(f"{WORKSPACE}/.devcontainer/devcontainer.json").content_string
+    assert "an earlier version of the role" not in text
+    copies = host.run(f"ls {WORKSPACE}/.devcontainer/").stdout.split()
+    kept = [name for name in copies if name.startswith("devcontainer.json.orig-")]
+    assert len(kept) == (1 if release(host) == "12" else 0), copies  # Debian 12's is kim's own, from prepare.yml
+
+
 def test_devcontainer_json_points_at_the_service(host):
     document = devcontainer_json(host)
     if host.run("docker compose version").rc == 0:
